@@ -1,0 +1,162 @@
+"""The ``neuron`` command.
+
+``neuron`` alone starts the workbench server; the subcommands check the
+installation (``doctor``), work with notes (``notes ...``) and measure the
+engine (``bench ...``). The library below stays silent; this module is where
+neuron talks to a person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import socket
+import sys
+import webbrowser
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from neuron.errors import NeuronError
+
+app = typer.Typer(
+    name="neuron",
+    help="A local research workbench for understanding transformers.",
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DEFAULT_PORT = 2742
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="NEURON_DB",
+        help="The store file (default: $NEURON_HOME/neuron.db, else the "
+        "user data directory).",
+        dir_okay=False,
+    ),
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``message`` as an error and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    return typer.Exit(code)
+
+
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context, db: DbOption = None) -> None:
+    """With no command, start the workbench (the same as `neuron serve`)."""
+    if db is not None:
+        # The notebooks the server runs open the store through this too.
+        os.environ["NEURON_DB"] = str(db)
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(serve, ctx=ctx)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing its address once it listens."""
+
+    url = ""
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:
+            out.print(f"neuron is running at {self.url}")
+            out.print("Press Ctrl-C to stop.")
+
+    async def shutdown(self, sockets=None) -> None:
+        from neuron.server import close_notebook_sessions
+
+        await close_notebook_sessions(self.config.app)
+        await super().shutdown(sockets=sockets)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; beyond loopback needs --token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = (
+        DEFAULT_PORT
+    ),
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="NEURON_TOKEN", help="Require this token on every page."),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the home page.")
+    ] = True,
+) -> None:
+    """Start the workbench server: home, workspaces, lessons and the API."""
+    from neuron.server import build_app, is_loopback
+
+    if not is_loopback(host) and not token:
+        raise fail(
+            f"binding to {host} would expose the workbench beyond this machine; "
+            "pass --token SECRET (or set NEURON_TOKEN), or bind to 127.0.0.1"
+        )
+    if not 0 <= port <= 65535:
+        raise fail(f"expected a port from 0 to 65535, got {port}")
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise fail(
+                f"port {port} on {host} is in use; pick another with --port"
+            ) from None
+        raise fail(f"cannot bind to {host}:{port}: {exc.strerror}") from None
+    bound_port = sock.getsockname()[1]
+
+    db = (ctx.obj or {}).get("db")
+    server = _Server(
+        uvicorn.Config(
+            build_app(token=token, db_path=db),
+            log_level="warning",
+            lifespan="on",
+            # A last resort: should a connection still hang on after the
+            # notebook sessions are closed, stop waiting for it.
+            timeout_graceful_shutdown=5,
+        )
+    )
+    shown_host = f"[{host}]" if family == socket.AF_INET6 else host
+    server.url = f"http://{shown_host}:{bound_port}/"
+    if token:
+        server.url += f"?access_token={token}"
+    if open_browser:
+        webbrowser.open(server.url)
+    # uvicorn shuts down gracefully on Ctrl-C, then raises the signal again
+    # for its caller; the shutdown is done by then, so it ends here.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
+    out.print("neuron stopped.")
+
+
+def main() -> None:
+    """Entry point of the ``neuron`` console script."""
+    try:
+        app()
+    except NeuronError as exc:
+        err.print(f"error: {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

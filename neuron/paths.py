@@ -1,0 +1,110 @@
+"""Where neuron finds its notebooks.
+
+The workspaces live in ``workbench/`` and the lessons in ``lessons/``, beside
+the ``neuron`` package in a source checkout (or under ``$NEURON_NOTEBOOKS``,
+which the tests use to serve folders of their own). A wheel carries copies of both
+under ``neuron/_notebooks`` so that an installed ``neuron`` can serve them. A
+checkout wins when both exist, so that an editable install serves the files
+being edited.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# The five workspaces in the order the header shows them, with the title and
+# the one-line purpose the home page gives each.
+WORKSPACES: tuple[tuple[str, str, str], ...] = (
+    ("explorer", "Explorer", "what embeddings learned: neighbours, analogies, maps"),
+    ("codelab", "Code Lab", "train word2vec and GPT runs, compare their curves"),
+    ("reader", "Reader", "the paper's equations with live checkers, and notes"),
+    ("canvas", "Canvas", "pull on vectors and weight matrices, watch attention"),
+    ("builder", "Builder", "compose a model and see its shapes, FLOPs and memory"),
+)
+
+_LESSON_NAME = re.compile(r"^(\d+)[_-](.+)$")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One notebook the server mounts.
+
+    Attributes:
+        slug: the URL path segment, e.g. ``"explorer"`` or ``"01_vectors"``.
+        title: what links to the page say.
+        path: the notebook file.
+        summary: one line for the home page.
+    """
+
+    slug: str
+    title: str
+    path: Path
+    summary: str = ""
+
+
+def notebook_root() -> Path:
+    """Return the folder holding ``workbench/`` and ``lessons/``.
+
+    ``$NEURON_NOTEBOOKS`` when set, else the source checkout next to the
+    package when there is one, otherwise the copies installed inside the
+    package.
+    """
+    override = os.environ.get("NEURON_NOTEBOOKS")
+    if override:
+        return Path(override)
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "workbench" / "home.py").is_file():
+        return checkout
+    return PACKAGE_DIR / "_notebooks"
+
+
+def home_notebook() -> Path:
+    """Return the home page's notebook, ``workbench/home.py``."""
+    return notebook_root() / "workbench" / "home.py"
+
+
+def workspaces() -> list[Page]:
+    """List the workspace notebooks that exist, in the header's order."""
+    folder = notebook_root() / "workbench"
+    return [
+        Page(slug, title, folder / f"{slug}.py", summary)
+        for slug, title, summary in WORKSPACES
+        if (folder / f"{slug}.py").is_file()
+    ]
+
+
+def lessons() -> list[Page]:
+    """List the lesson notebooks that exist, ordered by their number.
+
+    A lesson is a file ``lessons/NN_name.py``; its title is the name with
+    underscores as spaces, e.g. ``05_attention.py`` becomes
+    ``"5. Attention"``.
+    """
+    folder = notebook_root() / "lessons"
+    found = []
+    for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+        match = _LESSON_NAME.match(path.stem)
+        if match is None:
+            continue
+        number, name = int(match.group(1)), match.group(2).replace("_", " ")
+        found.append((number, Page(path.stem, f"{number}. {name.capitalize()}", path)))
+    return [page for _, page in sorted(found, key=lambda item: item[0])]
+
+
+def url_of(page: Page, kind: str) -> str:
+    """Return the path the server mounts ``page`` at.
+
+    Args:
+        page: a workspace or a lesson.
+        kind: ``"workspace"`` or ``"lesson"``.
+    """
+    if kind == "workspace":
+        return f"/{page.slug}/"
+    if kind == "lesson":
+        return f"/lessons/{page.slug}/"
+    raise ValueError(f"expected kind 'workspace' or 'lesson', got {kind!r}")

@@ -1,0 +1,5 @@
+"""The workbench server: every notebook and the JSON API in one ASGI app."""
+
+from neuron.server.app import build_app, close_notebook_sessions, is_loopback
+
+__all__ = ["build_app", "close_notebook_sessions", "is_loopback"]

@@ -1,0 +1,98 @@
+"""The real server over real HTTP: start, answer, guard, stop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from neuron.server import is_loopback
+from tests.conftest import start_server
+
+
+def test_home_and_api_answer_over_http(server):
+    home = httpx.get(server.base + "/", timeout=10)
+    assert home.status_code == 200
+    assert "<html" in home.text.lower()
+
+    health = httpx.get(server.base + "/api/health", timeout=10).json()
+    assert health["status"] == "ok"
+
+
+def test_ctrl_c_stops_the_server_cleanly(server):
+    assert httpx.get(server.base + "/api/health", timeout=10).status_code == 200
+
+    assert server.stop() == 0
+    assert "neuron stopped." in server.output
+
+
+def test_server_binds_loopback_by_default(server):
+    assert server.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    "host, expected",
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("192.168.1.10", False),
+        ("example.org", False),
+    ],
+)
+def test_is_loopback(host, expected):
+    assert is_loopback(host) is expected
+
+
+def test_binding_beyond_loopback_without_token_is_refused(neuron_home):
+    result = subprocess.run(
+        [sys.executable, "-m", "neuron.cli", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "--token" in result.stderr
+    assert "0.0.0.0" in result.stderr
+
+
+def test_token_guards_the_api_and_pages(neuron_home):
+    running = start_server("--token", "s3cret")
+    try:
+        assert running.url.endswith("?access_token=s3cret")
+        api = running.base + "/api/health"
+        assert httpx.get(api, timeout=10).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert httpx.get(api, headers=wrong, timeout=10).status_code == 401
+        right = {"Authorization": "Bearer s3cret"}
+        assert httpx.get(api, headers=right, timeout=10).status_code == 200
+        assert httpx.get(api + "?access_token=s3cret", timeout=10).status_code == 200
+
+        # marimo checks the same token on the notebook pages: without it a
+        # login page, with it a session cookie and the page itself.
+        page = httpx.get(running.base + "/", timeout=10)
+        assert page.status_code == 303
+        assert page.headers["location"].startswith("/auth/login")
+        with httpx.Client(follow_redirects=True, timeout=10) as client:
+            page = client.get(running.base + "/?access_token=s3cret")
+        assert page.status_code == 200
+        assert str(page.url).rstrip("/") == running.base
+    finally:
+        assert running.stop() == 0
+
+
+def test_port_in_use_is_reported(server):
+    port = server.base.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "neuron.cli", "serve", "--port", port, "--no-open"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"port {port}" in result.stderr and "in use" in result.stderr

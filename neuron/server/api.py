@@ -1,22 +1,166 @@
-"""The JSON API over the store, mounted at ``/api``."""
+"""The JSON API over the store, mounted at ``/api``.
+
+    GET  /api/health                 version and schema
+    GET  /api/notes?tag=&limit=      notes, most recently updated first
+    POST /api/notes                  {"title", "body", "tags", "source"} -> note
+    GET  /api/notes/{id}             a note with its links and backlinks
+    GET  /api/search?q=&limit=       full-text search with snippets
+    GET  /api/objects                workspace objects, without their data
+    GET  /api/objects/{name}         one object with its data as nested lists
+
+Errors answer with ``{"error": kind, "message": text}``: 404 for an unknown
+id or name, 400 for bad input, each message saying what was expected.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import neuron
+from neuron.errors import NeuronError, NotFoundError
+from neuron.store import SCHEMA_VERSION, Source, Store
+
+
+def _error(kind: str, message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": kind, "message": message}, status_code=status)
+
+
+def _int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise _BadRequest(f"expected {name} to be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+class _BadRequest(Exception):
+    pass
 
 
 def build_api(db_path: Path | None) -> Starlette:
     """Build the API app for the store at ``db_path`` (the default store
-    when None)."""
+    when None). Each request opens the store, so several servers and the
+    CLI can share one file."""
 
-    def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": neuron.__version__})
+    def endpoint(handler: Callable[[Store, Request], Any]) -> Callable:
+        # Starlette runs plain functions in a thread pool, so SQLite's
+        # waiting on a busy file never blocks the event loop.
+        def run(request: Request) -> JSONResponse:
+            try:
+                with Store.open(db_path) as store:
+                    return JSONResponse(handler(store, request))
+            except NotFoundError as exc:
+                return _error("not_found", str(exc), 404)
+            except (_BadRequest, NeuronError, ValueError) as exc:
+                return _error(type(exc).__name__, str(exc), 400)
 
-    return Starlette(routes=[Route("/health", health)])
+        return run
+
+    def health(store: Store, request: Request) -> dict:
+        return {
+            "status": "ok",
+            "version": neuron.__version__,
+            "schema_version": store.schema_version,
+            "supported_schema_version": SCHEMA_VERSION,
+        }
+
+    def list_notes(store: Store, request: Request) -> list:
+        found = store.list_notes(
+            tag=request.query_params.get("tag"), limit=_int(request, "limit", 100)
+        )
+        return [dataclasses.asdict(note) for note in found]
+
+    def show_note(store: Store, request: Request) -> dict:
+        note = store.find(request.path_params["note"])
+        record = dataclasses.asdict(note)
+        record["links"] = [dataclasses.asdict(x) for x in store.links(note.id)]
+        record["backlinks"] = [dataclasses.asdict(x) for x in store.backlinks(note.id)]
+        return record
+
+    def search(store: Store, request: Request) -> list:
+        query = request.query_params.get("q", "")
+        hits = store.search(query, limit=_int(request, "limit", 20))
+        return [dataclasses.asdict(hit) for hit in hits]
+
+    def list_objects(store: Store, request: Request) -> list:
+        return [dataclasses.asdict(info) for info in store.list_objects()]
+
+    def show_object(store: Store, request: Request) -> dict:
+        found = store.get_object(request.path_params["name"])
+        return {
+            "name": found.name,
+            "dtype": found.array.dtype.str,
+            "shape": list(found.array.shape),
+            "version": found.version,
+            "updated": found.updated,
+            "data": found.array.tolist(),
+        }
+
+    async def create_note(request: Request) -> JSONResponse:
+        try:
+            payload = await request.json()
+        except ValueError:
+            return _error("bad_json", "expected a JSON object in the body", 400)
+        if not isinstance(payload, dict):
+            return _error(
+                "bad_json",
+                f"expected a JSON object, got {type(payload).__name__}",
+                400,
+            )
+        unknown = set(payload) - {"title", "body", "tags", "source"}
+        if unknown:
+            return _error(
+                "bad_json",
+                f"expected fields title, body, tags, source; got unknown "
+                f"{sorted(unknown)}",
+                400,
+            )
+
+        def create(store: Store, _: Request) -> dict:
+            source = payload.get("source")
+            if source is not None:
+                if not isinstance(source, dict):
+                    raise _BadRequest(
+                        "expected source to be an object with kind, ref, anchor"
+                    )
+                try:
+                    source = Source(**source)
+                except TypeError:
+                    raise _BadRequest(
+                        "expected source fields kind, ref, anchor; "
+                        f"got {sorted(source)}"
+                    ) from None
+            note = store.create(
+                payload.get("title", ""),
+                payload.get("body", ""),
+                source=source,
+                tags=payload.get("tags") or [],
+            )
+            return dataclasses.asdict(note)
+
+        response = await run_in_threadpool(endpoint(create), request)
+        if response.status_code == 200:
+            response.status_code = 201
+        return response
+
+    return Starlette(
+        routes=[
+            Route("/health", endpoint(health)),
+            Route("/notes", endpoint(list_notes), methods=["GET"]),
+            Route("/notes", create_note, methods=["POST"]),
+            Route("/notes/{note}", endpoint(show_note)),
+            Route("/search", endpoint(search)),
+            Route("/objects", endpoint(list_objects)),
+            Route("/objects/{name}", endpoint(show_object)),
+        ]
+    )

@@ -11,7 +11,7 @@ from tests.conftest import REPO, keep_screenshot, start_server
 
 pytestmark = pytest.mark.browser
 
-WORKSPACE = '''
+WORKSPACE = """
 import marimo
 
 app = marimo.App()
@@ -27,7 +27,7 @@ def _():
 
 if __name__ == "__main__":
     app.run()
-'''
+"""
 
 
 def notebook_tree(root: Path, workspaces=(), lessons=()) -> Path:

@@ -12,18 +12,30 @@ import contextlib
 import errno
 import os
 import socket
-import sys
 import webbrowser
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 
+from neuron.cli.console import db_path, fail, out
 from neuron.errors import NeuronError
 
+
+class _Group(typer.core.TyperGroup):
+    """The root command: an error neuron raises on purpose becomes one line
+    on stderr and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except NeuronError as exc:
+            raise fail(str(exc)) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="neuron",
     help="A local research workbench for understanding transformers.",
     add_completion=False,
@@ -31,9 +43,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
 DEFAULT_PORT = 2742
 
 DbOption = Annotated[
@@ -48,18 +57,9 @@ DbOption = Annotated[
 ]
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as an error and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True)
-    return typer.Exit(code)
-
-
 @app.callback(invoke_without_command=True)
 def root(ctx: typer.Context, db: DbOption = None) -> None:
     """With no command, start the workbench (the same as `neuron serve`)."""
-    if db is not None:
-        # The notebooks the server runs open the store through this too.
-        os.environ["NEURON_DB"] = str(db)
     ctx.obj = {"db": db}
     if ctx.invoked_subcommand is None:
         ctx.invoke(serve, ctx=ctx)
@@ -125,7 +125,10 @@ def serve(
         raise fail(f"cannot bind to {host}:{port}: {exc.strerror}") from None
     bound_port = sock.getsockname()[1]
 
-    db = (ctx.obj or {}).get("db")
+    db = db_path(ctx)
+    if db is not None:
+        # The notebooks the server runs open the store through this too.
+        os.environ["NEURON_DB"] = str(db)
     server = _Server(
         uvicorn.Config(
             build_app(token=token, db_path=db),
@@ -149,14 +152,15 @@ def serve(
     out.print("neuron stopped.")
 
 
+from neuron.cli.bench import bench  # noqa: E402
+from neuron.cli.doctor import doctor  # noqa: E402
+from neuron.cli.notes import notes  # noqa: E402
+
+app.command()(doctor)
+app.add_typer(notes, name="notes")
+app.add_typer(bench, name="bench")
+
+
 def main() -> None:
     """Entry point of the ``neuron`` console script."""
-    try:
-        app()
-    except NeuronError as exc:
-        err.print(f"error: {exc}")
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
+    app()

@@ -1,0 +1,87 @@
+"""The JSON API over a real store file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from neuron.server.api import build_api
+from neuron.store import Store
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "api.db"
+
+
+@pytest.fixture
+def client(db):
+    return TestClient(build_api(db))
+
+
+def test_health_reports_the_schema(client):
+    health = client.get("/health").json()
+    assert health["status"] == "ok"
+    assert health["schema_version"] == health["supported_schema_version"]
+
+
+def test_create_list_show_and_search_notes(client):
+    created = client.post(
+        "/notes",
+        json={
+            "title": "Positional encoding",
+            "body": "sinusoids of geometric wavelengths",
+            "tags": ["embeddings"],
+            "source": {"kind": "paper", "ref": "1706.03762", "anchor": "3.5"},
+        },
+    )
+    assert created.status_code == 201
+    note = created.json()
+
+    assert [n["id"] for n in client.get("/notes").json()] == [note["id"]]
+    assert client.get("/notes?tag=other").json() == []
+    shown = client.get(f"/notes/{note['id']}").json()
+    assert shown["source"]["anchor"] == "3.5"
+    assert shown["links"] == [] and shown["backlinks"] == []
+
+    hits = client.get("/search", params={"q": "wavelengths"}).json()
+    assert [hit["note_id"] for hit in hits] == [note["id"]]
+
+
+def test_objects_come_back_with_dtype_shape_and_data(client, db):
+    with Store.open(db) as store:
+        store.put_object("w_q", np.arange(6, dtype=np.float32).reshape(2, 3))
+
+    listed = client.get("/objects").json()
+    assert [(o["name"], o["version"]) for o in listed] == [("w_q", 1)]
+    got = client.get("/objects/w_q").json()
+    assert (got["dtype"], got["shape"]) == ("<f4", [2, 3])
+    assert got["data"] == [[0, 1, 2], [3, 4, 5]]
+
+
+@pytest.mark.parametrize(
+    "method, path, payload, status, words",
+    [
+        ("get", "/notes/999", None, 404, "999"),
+        ("get", "/objects/nothing", None, 404, "nothing"),
+        ("get", "/search?q=%22open", None, 400, "malformed"),
+        ("get", "/notes?limit=-3", None, 400, "positive integer"),
+        ("post", "/notes", {"title": ""}, 400, "title"),
+        ("post", "/notes", {"title": "x", "colour": 1}, 400, "colour"),
+        ("post", "/notes", ["not", "an", "object"], 400, "JSON object"),
+        ("post", "/notes", {"title": "x", "source": {"kind": "x", "y": 1}}, 400, "y"),
+    ],
+)
+def test_bad_requests_say_what_was_expected(
+    client, method, path, payload, status, words
+):
+    response = getattr(client, method)(path, **({"json": payload} if payload else {}))
+    assert response.status_code == status
+    assert words in response.json()["message"]
+
+
+def test_a_refused_note_leaves_the_store_unchanged(client):
+    client.post("/notes", json={"title": "kept"})
+    assert client.post("/notes", json={"title": "x", "body": 5}).status_code == 400
+    assert [n["title"] for n in client.get("/notes").json()] == ["kept"]

@@ -38,6 +38,11 @@ class LayoutError(InvalidArgumentError):
     """An array's memory layout (strides) is not the one required."""
 
 
+class ArrayTypeError(InvalidArgumentError, TypeError):
+    """An argument is not an array type the operation accepts (a NumPy array
+    or a PyTorch tensor)."""
+
+
 class CudaUnavailableError(NeuronError, RuntimeError):
     """CUDA work was asked for but the engine was built without CUDA or no
     device is present."""
@@ -48,3 +53,55 @@ class CudaUnavailableError(NeuronError, RuntimeError):
 
 class StoreError(NeuronError):
     """Base class of errors raised by the SQLite store."""
+
+
+class StoreClosedError(StoreError, RuntimeError):
+    """An operation was called on a store that has been closed."""
+
+
+class NotAStoreError(StoreError):
+    """The file is not a SQLite database, or is one that another program made."""
+
+
+class SchemaVersionError(StoreError):
+    """The file was written by a newer neuron whose schema this code does not
+    know; the file is left untouched."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """No note, link or workspace object has the id, uid or name asked for."""
+
+
+class AmbiguousReferenceError(StoreError, LookupError):
+    """A uid prefix matches more than one note."""
+
+
+class InvalidRecordError(StoreError, ValueError):
+    """A value to be stored is of the wrong type or breaks a rule of the
+    schema (a blank title, an unknown source kind, a bad object name)."""
+
+
+class TooLargeError(InvalidRecordError):
+    """A note body or a workspace object is larger than the store accepts."""
+
+
+class QueryError(StoreError, ValueError):
+    """A full-text search query is malformed."""
+
+
+class ExportError(StoreError):
+    """Notes cannot be exported to the folder asked for."""
+
+
+class ImportFormatError(StoreError, ValueError):
+    """A file being imported is not a note neuron can read.
+
+    Attributes:
+        file: the path of the offending file.
+        position: the byte offset of the problem in the file, when known.
+    """
+
+    def __init__(self, message: str, *, file=None, position: int | None = None):
+        super().__init__(message)
+        self.file = file
+        self.position = position

@@ -1,0 +1,60 @@
+"""The SQLite store: notes, tags, links, full-text search and workspace objects.
+
+One file (``default_path()``) holds everything; open it with
+``Store.open()``::
+
+    from neuron.store import Source, Store
+
+    with Store.open() as store:
+        note = store.create(
+            "Scaled dot-product attention",
+            "softmax(QK^T / sqrt(d_k)) V",
+            source=Source("paper", "1706.03762", "eq. 1"),
+            tags=["attention"],
+        )
+        hits = store.search("softmax")
+
+Every write is one transaction; errors are the ``StoreError`` classes in
+``neuron.errors``.
+"""
+
+from neuron.store.exchange import ExportResult, ImportResult
+from neuron.store.objects import MAX_OBJECT_BYTES
+from neuron.store.paths import DB_ENV, DB_FILENAME, HOME_ENV, default_path
+from neuron.store.records import (
+    MAX_BODY_BYTES,
+    MAX_TITLE_CHARS,
+    SOURCE_KINDS,
+    Link,
+    Note,
+    ObjectInfo,
+    SearchHit,
+    Source,
+    WorkspaceObject,
+)
+from neuron.store.schema import SCHEMA_VERSION
+from neuron.store.search import quote_query
+from neuron.store.store import DEFAULT_TIMEOUT, Store
+
+__all__ = [
+    "DB_ENV",
+    "DB_FILENAME",
+    "DEFAULT_TIMEOUT",
+    "HOME_ENV",
+    "MAX_BODY_BYTES",
+    "MAX_OBJECT_BYTES",
+    "MAX_TITLE_CHARS",
+    "SCHEMA_VERSION",
+    "SOURCE_KINDS",
+    "ExportResult",
+    "ImportResult",
+    "Link",
+    "Note",
+    "ObjectInfo",
+    "SearchHit",
+    "Source",
+    "Store",
+    "WorkspaceObject",
+    "default_path",
+    "quote_query",
+]

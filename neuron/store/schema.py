@@ -1,0 +1,206 @@
+"""The store's schema, as an ordered list of migrations.
+
+Migration ``n`` takes a file from schema version ``n - 1`` to ``n``. The
+version lives in ``PRAGMA user_version``; ``PRAGMA application_id`` marks the
+file as neuron's so that another program's database is never altered.
+
+To change the schema, append a migration; never edit one that has shipped,
+since files in users' hands were made by it.
+"""
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+
+from neuron.errors import NotAStoreError, SchemaVersionError
+
+logger = logging.getLogger(__name__)
+
+#: ``PRAGMA application_id`` of a neuron store ("nRON" in ASCII).
+APPLICATION_ID = 0x6E524F4E
+
+# Migration 1: notes, tags and links between notes.
+_NOTES = (
+    """
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL DEFAULT '',
+        source_kind TEXT NOT NULL DEFAULT 'none',
+        source_ref TEXT NOT NULL DEFAULT '',
+        source_anchor TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX notes_updated ON notes (updated)",
+    "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+    """
+    CREATE TABLE note_tags (
+        note_id INTEGER NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+        tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+        PRIMARY KEY (note_id, tag_id)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX note_tags_tag ON note_tags (tag_id)",
+    """
+    CREATE TABLE links (
+        from_id INTEGER NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+        to_id INTEGER NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+        label TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        PRIMARY KEY (from_id, to_id),
+        CHECK (from_id != to_id)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX links_to ON links (to_id)",
+    f"PRAGMA application_id = {APPLICATION_ID}",
+)
+
+# Migration 2: a full-text index over title, body and tags, kept in sync by
+# triggers. It stores its own copy of the text (not external content) because
+# the tags column is not a column of notes.
+_FULL_TEXT = (
+    """
+    CREATE VIRTUAL TABLE notes_fts USING fts5 (
+        title, body, tags, tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    INSERT INTO notes_fts (rowid, title, body, tags)
+    SELECT n.id, n.title, n.body, coalesce(
+        (SELECT group_concat(t.name, ' ') FROM note_tags nt
+         JOIN tags t ON t.id = nt.tag_id WHERE nt.note_id = n.id), '')
+    FROM notes n
+    """,
+    """
+    CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN
+        INSERT INTO notes_fts (rowid, title, body, tags)
+        VALUES (new.id, new.title, new.body, '');
+    END
+    """,
+    """
+    CREATE TRIGGER notes_fts_update AFTER UPDATE OF title, body ON notes BEGIN
+        UPDATE notes_fts SET title = new.title, body = new.body
+        WHERE rowid = new.id;
+    END
+    """,
+    """
+    CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN
+        DELETE FROM notes_fts WHERE rowid = old.id;
+    END
+    """,
+    """
+    CREATE TRIGGER notes_fts_tag AFTER INSERT ON note_tags BEGIN
+        UPDATE notes_fts SET tags = (
+            SELECT group_concat(t.name, ' ') FROM note_tags nt
+            JOIN tags t ON t.id = nt.tag_id WHERE nt.note_id = new.note_id)
+        WHERE rowid = new.note_id;
+    END
+    """,
+    """
+    CREATE TRIGGER notes_fts_untag AFTER DELETE ON note_tags BEGIN
+        UPDATE notes_fts SET tags = coalesce((
+            SELECT group_concat(t.name, ' ') FROM note_tags nt
+            JOIN tags t ON t.id = nt.tag_id WHERE nt.note_id = old.note_id), '')
+        WHERE rowid = old.note_id;
+    END
+    """,
+)
+
+# Migration 3: workspace objects, named arrays shared between apps.
+_WORKSPACE = (
+    """
+    CREATE TABLE workspace_objects (
+        name TEXT PRIMARY KEY,
+        dtype TEXT NOT NULL,
+        shape TEXT NOT NULL,
+        data BLOB NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        updated TEXT NOT NULL
+    )
+    """,
+)
+
+#: Migration ``i + 1`` is ``MIGRATIONS[i]``: SQL statements run in order.
+MIGRATIONS: tuple[Sequence[str], ...] = (_NOTES, _FULL_TEXT, _WORKSPACE)
+
+#: The schema version this code writes and reads.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def read_version(conn: sqlite3.Connection, path: object) -> int:
+    """Read a file's schema version and check the file is a neuron store.
+
+    Reads only; changes neither the file nor the connection's settings.
+
+    Args:
+        conn: an open connection to the file.
+        path: the file's path, for messages.
+
+    Returns:
+        The schema version, 0 for a new (empty) file.
+
+    Raises:
+        NotAStoreError: the file is not SQLite, or another program's database.
+        SchemaVersionError: the file is newer than this code supports.
+    """
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as err:
+        raise NotAStoreError(
+            f"expected a neuron store (a SQLite file) at {path}, got a file "
+            f"SQLite cannot read ({err}); pass the path of a neuron.db"
+        ) from None
+    if (version or tables) and app_id != APPLICATION_ID:
+        raise NotAStoreError(
+            f"expected a neuron store at {path}, got a SQLite database made by "
+            f"another program (application_id {app_id}); pass a different path"
+        )
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{path} has schema version {version}, but this neuron supports "
+            f"versions up to {SCHEMA_VERSION}; upgrade neuron to open it. "
+            "The file was not changed."
+        )
+    return version
+
+
+def migrate(conn: sqlite3.Connection, path: object, target: int | None = None) -> int:
+    """Bring a file up to schema version ``target`` in one transaction.
+
+    Writes the database. The connection must be in autocommit mode
+    (``isolation_level=None``) with no transaction open. Two processes may
+    open the same old file at once: the second waits for the first and then
+    finds nothing left to do.
+
+    Args:
+        conn: an open connection to the file.
+        path: the file's path, for messages.
+        target: the version to reach; the latest when None. Tests use a lower
+            target to make files of an older schema.
+
+    Returns:
+        The version the file has afterwards.
+
+    Raises:
+        NotAStoreError, SchemaVersionError: as ``read_version``.
+    """
+    target = SCHEMA_VERSION if target is None else target
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = read_version(conn, path)
+        for number in range(version + 1, target + 1):
+            for statement in MIGRATIONS[number - 1]:
+                conn.execute(statement)
+            logger.info("migrated %s to schema version %d", path, number)
+        if target > version:
+            conn.execute(f"PRAGMA user_version = {int(target)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return max(version, target)

@@ -1,16 +1,21 @@
-"""Encoding NumPy arrays as workspace objects.
+"""Workspace objects: NumPy arrays stored by name, and their encoding.
 
 An array is stored as its dtype string (byte order included, ``"<f4"``), its
 shape as JSON and its C-order bytes, so that reading it back gives the same
 dtype and shape exactly, 0-d and empty arrays included.
+
+``ObjectsMixin`` is one of the classes ``Store`` is built from; it relies on
+the store's transaction and query helpers.
 """
 
 import json
 import re
+from typing import Any
 
 import numpy as np
 
-from neuron.errors import InvalidRecordError, TooLargeError
+from neuron.errors import InvalidRecordError, NotFoundError, TooLargeError
+from neuron.store.records import ObjectInfo, WorkspaceObject, now
 
 #: Largest workspace object accepted, in bytes of array data.
 MAX_OBJECT_BYTES = 256 * 1024 * 1024
@@ -85,3 +90,111 @@ def decode(dtype: str, shape: str, data: bytes) -> np.ndarray:
     """
     array = np.frombuffer(bytearray(data), dtype=np.dtype(dtype))
     return array.reshape(tuple(json.loads(shape)))
+
+
+def _object_info(row: dict[str, Any]) -> ObjectInfo:
+    return ObjectInfo(
+        name=row["name"],
+        dtype=row["dtype"],
+        shape=tuple(json.loads(row["shape"])),
+        version=row["version"],
+        updated=row["updated"],
+        nbytes=row["nbytes"],
+    )
+
+
+class ObjectsMixin:
+    """The workspace-object methods of ``Store``."""
+
+    def put_object(self, name: str, array: np.ndarray) -> ObjectInfo:
+        """Store an array under ``name``, replacing any earlier one.
+
+        Args:
+            name: 1-128 letters, digits and ``_.-``, starting with a letter or
+                underscore.
+            array: a NumPy array of any shape (0-d and empty included) and a
+                numeric, boolean, time or fixed-width string dtype.
+
+        Returns:
+            The object's description; ``version`` is 1 for a new name and
+            one more than before otherwise. Side effect: writes the database.
+
+        Raises:
+            InvalidRecordError: a bad name, not an array, or an object dtype.
+            TooLargeError: the array is over ``MAX_OBJECT_BYTES``.
+        """
+        name = check_name(name)
+        dtype, shape, data = encode(array)
+        with self.transaction():
+            self._execute(
+                "INSERT INTO workspace_objects (name, dtype, shape, data, version, "
+                "updated) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (name) DO UPDATE SET "
+                "dtype = excluded.dtype, shape = excluded.shape, data = excluded.data, "
+                "version = version + 1, updated = excluded.updated",
+                [name, dtype, shape, data, now()],
+            )
+            return self.object_info(name)
+
+    def get_object(self, name: str) -> WorkspaceObject:
+        """Read the array stored under ``name``, with its version.
+
+        Raises:
+            NotFoundError: no object has that name.
+        """
+        name = check_name(name)
+        row = self._query_one(
+            "SELECT name, dtype, shape, data, version, updated "
+            "FROM workspace_objects WHERE name = ?",
+            [name],
+        )
+        if row is None:
+            raise self._no_object(name)
+        array = decode(row["dtype"], row["shape"], row["data"])
+        return WorkspaceObject(row["name"], array, row["version"], row["updated"])
+
+    def object_info(self, name: str) -> ObjectInfo:
+        """Describe the object under ``name`` without reading its data.
+
+        Cheap enough to poll: an app watching an object compares ``version``.
+
+        Raises:
+            NotFoundError: no object has that name.
+        """
+        name = check_name(name)
+        row = self._query_one(
+            "SELECT name, dtype, shape, version, updated, length(data) AS nbytes "
+            "FROM workspace_objects WHERE name = ?",
+            [name],
+        )
+        if row is None:
+            raise self._no_object(name)
+        return _object_info(row)
+
+    def list_objects(self) -> list[ObjectInfo]:
+        """Every workspace object, by name, without data."""
+        rows = self._query(
+            "SELECT name, dtype, shape, version, updated, length(data) AS nbytes "
+            "FROM workspace_objects ORDER BY name"
+        )
+        return [_object_info(row) for row in rows]
+
+    def delete_object(self, name: str) -> None:
+        """Delete the object under ``name``. Side effect: writes the database.
+
+        Raises:
+            NotFoundError: no object has that name.
+        """
+        name = check_name(name)
+        with self.transaction():
+            cursor = self._execute(
+                "DELETE FROM workspace_objects WHERE name = ?", [name]
+            )
+            if cursor.rowcount == 0:
+                raise self._no_object(name)
+
+    def _no_object(self, name: str) -> NotFoundError:
+        known = ", ".join(info.name for info in self.list_objects()[:10]) or "none"
+        return NotFoundError(
+            f"expected an existing workspace object name, got {name!r}; "
+            f"known objects: {known}"
+        )

@@ -119,3 +119,28 @@ def test_concurrent_writers_never_see_locked(db_path):
                 assert [link.to_id for link in store.links(note_id)] == expected
             obj = store.get_object(f"counter_{name}")
             assert (int(obj.array), obj.version) == (count - 1, count)
+
+
+OPENER = """
+import sys, time
+from neuron.store import Store
+
+path, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+with Store.open(path) as store:
+    store.create("opened at once")
+"""
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path, round_):
+    # They race to switch the new file to WAL and to migrate it; SQLite
+    # refuses one of two such requests at once rather than deadlock.
+    path, start = tmp_path / "fresh.db", time.time() + 1.0
+    procs = [run_python(OPENER, str(path), str(start)) for _ in range(6)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+
+    with Store.open(path) as store:
+        assert store.count_notes() == 6

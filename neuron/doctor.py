@@ -123,20 +123,21 @@ def collect(db_path: Path | None = None) -> Report:
             )
         )
     else:
-        if not engine_info.get("cuda_compiled"):
+        cuda = engine_info.get("cuda", {})
+        if not cuda.get("compiled"):
             problems.append(
                 (
                     "the engine was built without CUDA kernels",
-                    "install the CUDA toolkit (nvcc) and reinstall, or build "
-                    "with -Ccmake.define.NEURON_CUDA=ON to insist",
+                    "install the CUDA toolkit (nvcc) and reinstall, or set "
+                    "NEURON_CUDA=ON when installing to insist on it",
                 )
             )
-        elif not engine_info.get("cuda_device"):
-            reason = engine_info.get("cuda_reason") or "none found"
+        elif not cuda.get("devices"):
             problems.append(
                 (
-                    f"no CUDA device ({reason}); the CUDA kernels cannot run",
-                    "run on a machine with an NVIDIA GPU and driver; "
+                    f"no CUDA device ({cuda.get('reason') or 'none found'}); "
+                    "the CUDA kernels cannot run",
+                    "run on a machine with an NVIDIA GPU and its driver; "
                     "everything else works on the CPU",
                 )
             )

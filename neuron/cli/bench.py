@@ -26,11 +26,11 @@ def softmax(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Softmax forward on the CPU: rows per second and the ratio to PyTorch."""
-    from neuron.engine.bench import softmax_forward
+    from neuron.softmax.bench import bench_softmax
 
     if dtype not in ("float32", "float64"):
         raise fail(f"expected --dtype float32 or float64, got {dtype!r}")
-    results = softmax_forward(rows=rows, cols=cols, dtype=dtype, repeats=repeats)
+    results = bench_softmax(shape=(rows, cols), dtype=dtype, repeats=repeats)
     records = [dataclasses.asdict(result) for result in results]
     if as_json:
         out.print_json(json.dumps(records))
@@ -39,7 +39,8 @@ def softmax(
         "backend",
         "median ms",
         "rows/s",
-        "vs torch",
+        "threads",
+        "torch time / this",
         title=f"softmax forward, {rows} x {cols} {dtype}, median of {repeats}",
         title_justify="left",
     )
@@ -48,6 +49,7 @@ def softmax(
             record["backend"],
             f"{record['seconds'] * 1e3:.2f}",
             f"{record['rows_per_second']:,.0f}",
-            f"{record['speedup_vs_torch']:.2f}x",
+            str(record["threads"]),
+            f"{record['ratio_vs_torch']:.2f}",
         )
     out.print(table)

@@ -1,7 +1,368 @@
+// The Python module neuron.engine._engine: argument checks, dispatch to the CPU or CUDA kernels,
+// and translation of C++ errors into the classes of neuron.errors.
+//
+// Arrays arrive as nanobind ndarrays (DLPack or the buffer protocol): NumPy arrays and PyTorch
+// tensors, CPU or CUDA, never copied. The public wrappers in neuron/engine/__init__.py allocate
+// outputs and give friendlier messages; the checks here are the last line and hold for any caller.
+// Kernels run with the GIL released.
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "cpu_features.h"
+#include "cuda_api.h"
+#include "errors.h"
+#include "softmax_cpu.h"
+#include "thread_pool.h"
 
 namespace nb = nanobind;
+using neuron::EngineError;
+using neuron::ErrorKind;
+
+namespace {
+
+using InArray = nb::ndarray<nb::ro>;
+using OutArray = nb::ndarray<>;
+
+const char* error_class(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::InvalidArgument:
+      return "InvalidArgumentError";
+    case ErrorKind::Shape:
+      return "ShapeError";
+    case ErrorKind::DType:
+      return "DTypeError";
+    case ErrorKind::Device:
+      return "DeviceError";
+    case ErrorKind::Layout:
+      return "LayoutError";
+    case ErrorKind::CudaUnavailable:
+      return "CudaUnavailableError";
+    case ErrorKind::Runtime:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+template <typename A>
+std::string shape_string(const A& a) {
+  std::string s = "(";
+  for (size_t i = 0; i < a.ndim(); ++i) {
+    s += std::to_string(a.shape(i));
+    if (a.ndim() == 1 || i + 1 < a.ndim()) s += a.ndim() == 1 ? "," : ", ";
+  }
+  return s + ")";
+}
+
+std::string dtype_string(nb::dlpack::dtype d) {
+  std::string kind;
+  switch (static_cast<nb::dlpack::dtype_code>(d.code)) {
+    case nb::dlpack::dtype_code::Int:
+      kind = "int";
+      break;
+    case nb::dlpack::dtype_code::UInt:
+      kind = "uint";
+      break;
+    case nb::dlpack::dtype_code::Float:
+      kind = "float";
+      break;
+    case nb::dlpack::dtype_code::Bfloat:
+      kind = "bfloat";
+      break;
+    case nb::dlpack::dtype_code::Complex:
+      kind = "complex";
+      break;
+    case nb::dlpack::dtype_code::Bool:
+      return "bool";
+  }
+  return kind + std::to_string(d.bits);
+}
+
+std::string device_string(int type, int id) {
+  if (type == nb::device::cpu::value) return "cpu";
+  if (type == nb::device::cuda::value) return "cuda:" + std::to_string(id);
+  return "device type " + std::to_string(type);
+}
+
+template <typename A>
+bool is_c_contiguous(const A& a) {
+  // Size-1 dimensions may carry any stride; an empty array is contiguous.
+  std::int64_t expected = 1;
+  for (size_t i = a.ndim(); i-- > 0;) {
+    if (a.shape(i) == 0) return true;
+  }
+  for (size_t i = a.ndim(); i-- > 0;) {
+    if (a.shape(i) != 1 && a.stride(i) != expected) return false;
+    expected *= static_cast<std::int64_t>(a.shape(i));
+  }
+  return true;
+}
+
+// Checks one array on its own: at least one dimension, float32/float64, C-contiguous.
+template <typename A>
+void check_array(const A& a, const char* name) {
+  if (a.ndim() < 1) {
+    throw EngineError(ErrorKind::Shape, std::string("expected ") + name +
+                                            " with at least 1 dimension, got a 0-d array; "
+                                            "reshape it to (1,) or more");
+  }
+  if (a.dtype() != nb::dtype<float>() && a.dtype() != nb::dtype<double>()) {
+    throw EngineError(ErrorKind::DType, std::string("expected ") + name +
+                                            " of dtype float32 or float64, got " +
+                                            dtype_string(a.dtype()) + "; convert it first");
+  }
+  if (!is_c_contiguous(a)) {
+    throw EngineError(ErrorKind::Layout, std::string("expected ") + name +
+                                             " to be C-contiguous (row-major), got strides that "
+                                             "are not; make a contiguous copy first");
+  }
+  if (a.device_type() != nb::device::cpu::value && a.device_type() != nb::device::cuda::value) {
+    throw EngineError(ErrorKind::Device, std::string("expected ") + name +
+                                             " on the CPU or a CUDA device, got " +
+                                             device_string(a.device_type(), a.device_id()));
+  }
+}
+
+// Checks that b matches a in shape, dtype and device.
+template <typename A, typename B>
+void check_same(const A& a, const char* a_name, const B& b, const char* b_name) {
+  bool same_shape = a.ndim() == b.ndim();
+  for (size_t i = 0; same_shape && i < a.ndim(); ++i) same_shape = a.shape(i) == b.shape(i);
+  if (!same_shape) {
+    throw EngineError(ErrorKind::Shape, std::string("expected ") + b_name + " of shape " +
+                                            shape_string(a) + " like " + a_name + ", got " +
+                                            shape_string(b) + "; pass arrays of the same shape");
+  }
+  if (a.dtype() != b.dtype()) {
+    throw EngineError(ErrorKind::DType, std::string("expected ") + b_name + " of dtype " +
+                                            dtype_string(a.dtype()) + " like " + a_name + ", got " +
+                                            dtype_string(b.dtype()) + "; convert one of them");
+  }
+  if (a.device_type() != b.device_type() || a.device_id() != b.device_id()) {
+    throw EngineError(ErrorKind::Device, std::string("expected ") + b_name + " on " +
+                                             device_string(a.device_type(), a.device_id()) +
+                                             " like " + a_name + ", got " +
+                                             device_string(b.device_type(), b.device_id()) +
+                                             "; move them to one device");
+  }
+}
+
+// Output buffers may be the input itself (in place) but must not partly overlap it.
+template <typename A, typename B>
+void check_no_partial_overlap(const A& in, const char* in_name, const B& out,
+                              const char* out_name) {
+  const auto* a = static_cast<const char*>(in.data());
+  const auto* b = static_cast<const char*>(out.data());
+  const size_t bytes = in.nbytes();
+  if (a == b || bytes == 0) return;
+  if (a < b + bytes && b < a + bytes) {
+    throw EngineError(ErrorKind::InvalidArgument,
+                      std::string("expected ") + out_name + " to be either " + in_name +
+                          " itself or a separate buffer, got one that partly overlaps it; "
+                          "pass a fresh array");
+  }
+}
+
+template <typename A>
+std::pair<std::int64_t, std::int64_t> rows_cols(const A& a) {
+  const std::int64_t cols = static_cast<std::int64_t>(a.shape(a.ndim() - 1));
+  std::int64_t rows = 1;
+  for (size_t i = 0; i + 1 < a.ndim(); ++i) rows *= static_cast<std::int64_t>(a.shape(i));
+  return {rows, cols};
+}
+
+void require_cuda_float32(const InArray& a, const char* name) {
+  if (a.dtype() != nb::dtype<float>()) {
+    throw EngineError(ErrorKind::DType, std::string("expected ") + name +
+                                            " of dtype float32 for the CUDA kernels, got " +
+                                            dtype_string(a.dtype()) + "; convert with .float()");
+  }
+}
+
+void softmax_forward(const InArray& x, OutArray& y, bool log, std::uintptr_t stream) {
+  check_array(x, "x");
+  check_array(y, "out");
+  check_same(x, "x", y, "out");
+  check_no_partial_overlap(x, "x", y, "out");
+  auto [rows, cols] = rows_cols(x);
+
+  if (x.device_type() == nb::device::cuda::value) {
+    require_cuda_float32(x, "x");
+    neuron::cuda_softmax_forward(static_cast<const float*>(x.data()), static_cast<float*>(y.data()),
+                                 rows, cols, log, x.device_id(), stream);
+  } else if (x.dtype() == nb::dtype<float>()) {
+    neuron::softmax_forward_cpu(static_cast<const float*>(x.data()), static_cast<float*>(y.data()),
+                                rows, cols, log);
+  } else {
+    neuron::softmax_forward_cpu(static_cast<const double*>(x.data()),
+                                static_cast<double*>(y.data()), rows, cols, log);
+  }
+}
+
+void softmax_backward(const InArray& y, const InArray& dy, OutArray& dx, bool log,
+                      std::uintptr_t stream) {
+  check_array(y, "y");
+  check_array(dy, "dy");
+  check_array(dx, "out");
+  check_same(y, "y", dy, "dy");
+  check_same(y, "y", dx, "out");
+  check_no_partial_overlap(y, "y", dx, "out");
+  check_no_partial_overlap(dy, "dy", dx, "out");
+  auto [rows, cols] = rows_cols(y);
+
+  if (y.device_type() == nb::device::cuda::value) {
+    require_cuda_float32(y, "y");
+    neuron::cuda_softmax_backward(
+        static_cast<const float*>(y.data()), static_cast<const float*>(dy.data()),
+        static_cast<float*>(dx.data()), rows, cols, log, y.device_id(), stream);
+  } else if (y.dtype() == nb::dtype<float>()) {
+    neuron::softmax_backward_cpu(static_cast<const float*>(y.data()),
+                                 static_cast<const float*>(dy.data()),
+                                 static_cast<float*>(dx.data()), rows, cols, log);
+  } else {
+    neuron::softmax_backward_cpu(static_cast<const double*>(y.data()),
+                                 static_cast<const double*>(dy.data()),
+                                 static_cast<double*>(dx.data()), rows, cols, log);
+  }
+}
+
+void vector_exp(const InArray& x, OutArray& y) {
+  check_array(x, "x");
+  check_array(y, "out");
+  check_same(x, "x", y, "out");
+  if (x.device_type() != nb::device::cpu::value) {
+    throw EngineError(ErrorKind::Device, "expected x on the CPU, got " +
+                                             device_string(x.device_type(), x.device_id()) +
+                                             "; the polynomial exp is a CPU kernel");
+  }
+  const auto n = static_cast<std::int64_t>(x.size());
+  if (x.dtype() == nb::dtype<float>()) {
+    neuron::exp_cpu(static_cast<const float*>(x.data()), static_cast<float*>(y.data()), n);
+  } else {
+    neuron::exp_cpu(static_cast<const double*>(x.data()), static_cast<double*>(y.data()), n);
+  }
+}
+
+nb::dict build_info() {
+  nb::dict d;
+  d["compiler"] = std::string(NEURON_COMPILER_ID) + " " + NEURON_COMPILER_VERSION;
+  d["build_type"] = NEURON_BUILD_TYPE;
+  d["target_processor"] = NEURON_SYSTEM_PROCESSOR;
+  nb::list isas;
+  isas.append("scalar");
+#if defined(NEURON_HAVE_NEON)
+  isas.append("neon");
+#endif
+#if defined(NEURON_HAVE_AVX2)
+  isas.append("avx2");
+#endif
+#if defined(NEURON_HAVE_AVX512)
+  isas.append("avx512");
+#endif
+  d["compiled_simd"] = isas;
+#if defined(NEURON_WITH_CUDA)
+  d["cuda_compiled"] = true;
+#else
+  d["cuda_compiled"] = false;
+#endif
+  d["cuda_architectures"] = std::string(NEURON_CUDA_ARCHS);
+  d["cuda_version"] = std::string(NEURON_CUDA_VERSION);
+  return d;
+}
+
+nb::dict cuda_report_dict() {
+  neuron::CudaReport r = neuron::cuda_report();
+  nb::dict d;
+  d["compiled"] = r.compiled;
+  d["runtime_version"] = r.runtime_version;
+  d["driver_version"] = r.driver_version;
+  d["reason"] = r.reason;
+  nb::list devices;
+  for (const auto& dev : r.devices) {
+    nb::dict e;
+    e["index"] = dev.index;
+    e["name"] = dev.name;
+    e["compute_capability"] = std::to_string(dev.major) + "." + std::to_string(dev.minor);
+    e["total_memory_bytes"] = dev.total_memory;
+    e["multiprocessors"] = dev.multiprocessors;
+    devices.append(e);
+  }
+  d["devices"] = devices;
+  return d;
+}
+
+}  // namespace
 
 NB_MODULE(_engine, m) {
-  m.def("compiler", [] { return std::string(__VERSION__); });
+  m.doc() = "neuron's compiled engine (use the wrappers in neuron.engine).";
+
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const EngineError& e) {
+      const char* cls_name = error_class(e.kind());
+      if (cls_name == nullptr) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        return;
+      }
+      try {
+        nb::object cls = nb::module_::import_("neuron.errors").attr(cls_name);
+        PyErr_SetString(cls.ptr(), e.what());
+      } catch (const nb::python_error&) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+      }
+    }
+  });
+
+  m.def("build_info", &build_info, "What was compiled into this module.");
+  m.def("cuda_report", &cuda_report_dict, "CUDA driver, runtime and devices; never raises.");
+  m.def("cuda_require_device", &neuron::cuda_require_device,
+        "Raise CudaUnavailableError unless a CUDA device can be used.");
+  m.def("cuda_self_test", &neuron::cuda_self_test, nb::arg("device") = 0,
+        nb::call_guard<nb::gil_scoped_release>(),
+        "Run the CUDA kernels on a small input; largest absolute error per kernel.");
+
+  m.def("cpu_features", &neuron::cpu_features, "(feature, present) pairs seen at run time.");
+  m.def(
+      "available_simd_levels",
+      [] {
+        std::vector<std::string> out;
+        for (auto l : neuron::available_simd_levels()) out.emplace_back(neuron::simd_level_name(l));
+        return out;
+      },
+      "SIMD levels compiled in and supported by this CPU, best last.");
+  m.def(
+      "simd_level",
+      [] { return std::string(neuron::simd_level_name(neuron::active_simd_level())); },
+      "The SIMD level the kernels use now.");
+  m.def(
+      "set_simd_level",
+      [](const std::string& name) { neuron::set_simd_level(neuron::parse_simd_level(name)); },
+      nb::arg("name"), "Force a SIMD level: scalar, neon, avx2 or avx512.");
+
+  m.def(
+      "num_threads", [] { return neuron::ThreadPool::instance().num_threads(); },
+      "Threads the CPU kernels use.");
+  m.def(
+      "set_num_threads", [](int n) { neuron::ThreadPool::instance().set_num_threads(n); },
+      nb::arg("n"), nb::call_guard<nb::gil_scoped_release>(),
+      "Set the threads the CPU kernels use.");
+  m.def("default_num_threads", &neuron::ThreadPool::default_num_threads,
+        "Cores available to this process.");
+
+  m.def("softmax_forward", &softmax_forward, nb::arg("x"), nb::arg("out"), nb::arg("log"),
+        nb::arg("stream") = 0, nb::call_guard<nb::gil_scoped_release>(),
+        "out = softmax(x) (or log_softmax when log) over the last axis.");
+  m.def("softmax_backward", &softmax_backward, nb::arg("y"), nb::arg("dy"), nb::arg("out"),
+        nb::arg("log"), nb::arg("stream") = 0, nb::call_guard<nb::gil_scoped_release>(),
+        "out = backward of softmax (or log_softmax) at output y with gradient dy.");
+  m.def("vector_exp", &vector_exp, nb::arg("x"), nb::arg("out"),
+        nb::call_guard<nb::gil_scoped_release>(),
+        "out = exp(x) with the CPU kernels' polynomial exp at the active SIMD level.");
 }

@@ -1,0 +1,50 @@
+// What the rest of the engine may ask of CUDA. Implemented by softmax_cuda.cu and cuda_device.cu
+// when the build has CUDA, and by cuda_stub.cpp (every call raises CudaUnavailable) when it has
+// not. This header includes no CUDA header, so the binding compiles with a plain C++ compiler.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace neuron {
+
+struct CudaDeviceInfo {
+  int index = 0;
+  std::string name;
+  int major = 0;  // compute capability
+  int minor = 0;
+  std::size_t total_memory = 0;  // bytes
+  int multiprocessors = 0;
+};
+
+struct CudaReport {
+  bool compiled = false;
+  int runtime_version = 0;  // e.g. 13000 for 13.0; 0 when unknown
+  int driver_version = 0;   // 0 when no driver is installed
+  std::vector<CudaDeviceInfo> devices;
+  std::string reason;  // why there is no device, empty when there is one
+};
+
+// Never throws: a machine without a driver or device gives an empty device list and a reason.
+CudaReport cuda_report();
+
+// Throws EngineError(CudaUnavailable) with the reason when the build or machine has no device.
+void cuda_require_device();
+
+// y = softmax(x) or log_softmax(x) over each row, on device `device`, queued on `stream`
+// (a cudaStream_t, 0 for the legacy default stream).  x, y: (rows, cols) row-major device memory.
+void cuda_softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t cols, bool log,
+                          int device, std::uintptr_t stream);
+
+// dx = backward of softmax (or log_softmax) at output y.  y, dy, dx: (rows, cols) device memory.
+void cuda_softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows,
+                           std::int64_t cols, bool log, int device, std::uintptr_t stream);
+
+// Runs the four kernels on a small random input in device memory and returns, per kernel, the
+// largest absolute difference from a double-precision host computation.
+std::vector<std::pair<std::string, double>> cuda_self_test(int device);
+
+}  // namespace neuron

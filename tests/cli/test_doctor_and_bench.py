@@ -1,0 +1,75 @@
+"""`neuron doctor` and `neuron bench` through the installed command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def neuron(*args: str, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "neuron.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_doctor_reports_engine_store_and_what_is_missing(neuron_home):
+    result = neuron("doctor", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+
+    assert report["versions"]["numpy"] and report["versions"]["marimo"]
+    assert report["engine"]["simd"] in ("scalar", "avx2", "avx512", "neon")
+    assert report["engine"]["num_threads"] >= 1
+    assert report["store"]["path"] == str(neuron_home / "neuron.db")
+    for problem in report["problems"]:
+        assert problem["missing"] and problem["fix"]
+    if not report["engine"]["cuda"]["devices"]:
+        assert any("CUDA" in p["missing"] for p in report["problems"])
+
+
+def test_doctor_never_creates_the_store(neuron_home):
+    assert neuron("doctor").returncode == 0
+    assert not (neuron_home / "neuron.db").exists()
+
+
+def test_doctor_reads_an_existing_store_without_changing_it(neuron_home):
+    assert neuron("notes", "add", "kept").returncode == 0
+    db = neuron_home / "neuron.db"
+    before = db.read_bytes()
+
+    report = json.loads(neuron("doctor", "--json").stdout)
+
+    assert report["store"]["notes"] == 1
+    assert (
+        report["store"]["schema_version"] == report["store"]["supported_schema_version"]
+    )
+    assert db.read_bytes() == before
+
+
+def test_bench_softmax_prints_every_backend_and_the_ratio(neuron_home):
+    result = neuron(
+        "bench", "softmax", "--rows", "64", "--cols", "96", "--repeats", "2"
+    )
+    assert result.returncode == 0, result.stderr
+    for word in ("engine", "reference", "torch", "torch time / this", "64 x 96"):
+        assert word in result.stdout
+
+    records = json.loads(
+        neuron("bench", "softmax", "--rows", "8", "--cols", "16", "--json").stdout
+    )
+    assert [r["backend"] for r in records] == ["engine", "reference", "torch"]
+    torch_record = records[2]
+    assert torch_record["ratio_vs_torch"] == 1.0
+    for record in records:
+        assert record["rows_per_second"] > 0 and record["shape"] == [8, 16]
+
+
+def test_bench_rejects_an_unknown_dtype(neuron_home):
+    result = neuron("bench", "softmax", "--dtype", "int8")
+    assert result.returncode == 1
+    assert "float32 or float64" in result.stderr

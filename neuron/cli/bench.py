@@ -25,7 +25,11 @@ def softmax(
     repeats: Annotated[int, typer.Option(min=1, help="Timed runs per backend.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Softmax forward on the CPU: rows per second and the ratio to PyTorch."""
+    """Softmax forward on the CPU: rows per second and the ratio to PyTorch.
+
+    Each backend is timed allocating a new output per call, and writing into
+    one allocated beforehand (out=); the ratio compares like with like.
+    """
     from neuron.softmax.bench import bench_softmax
 
     if dtype not in ("float32", "float64"):
@@ -36,6 +40,7 @@ def softmax(
         out.print_json(json.dumps(records))
         return
     table = Table(
+        "output",
         "backend",
         "median ms",
         "rows/s",
@@ -46,6 +51,7 @@ def softmax(
     )
     for record in records:
         table.add_row(
+            record["output"],
             record["backend"],
             f"{record['seconds'] * 1e3:.2f}",
             f"{record['rows_per_second']:,.0f}",

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from neuron.cli.console import fail, out
+from neuron.cli.console import err, fail, out
 
 bench = typer.Typer(
     help="Measure the engine against NumPy and PyTorch in the same run.",
@@ -34,7 +34,8 @@ def softmax(
 
     if dtype not in ("float32", "float64"):
         raise fail(f"expected --dtype float32 or float64, got {dtype!r}")
-    results = bench_softmax(shape=(rows, cols), dtype=dtype, repeats=repeats)
+    with err.status(f"timing softmax on {rows} x {cols} {dtype}..."):
+        results = bench_softmax(shape=(rows, cols), dtype=dtype, repeats=repeats)
     records = [dataclasses.asdict(result) for result in results]
     if as_json:
         out.print_json(json.dumps(records))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
 
@@ -96,3 +99,27 @@ def test_port_in_use_is_reported(server):
     )
     assert result.returncode == 1
     assert f"port {port}" in result.stderr and "in use" in result.stderr
+
+
+def test_bare_neuron_serves_on_loopback_at_the_default_port(neuron_home):
+    from neuron.cli import DEFAULT_PORT
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", DEFAULT_PORT)) == 0:
+            pytest.skip(f"port {DEFAULT_PORT} is taken on this machine")
+    # BROWSER=true makes the browser that `neuron` opens a no-op command.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "neuron.cli"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "BROWSER": "true"},
+    )
+    try:
+        first = process.stdout.readline()
+        assert f"running at http://127.0.0.1:{DEFAULT_PORT}/" in first
+        health = httpx.get(f"http://127.0.0.1:{DEFAULT_PORT}/api/health", timeout=10)
+        assert health.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0

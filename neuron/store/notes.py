@@ -21,7 +21,7 @@ from neuron.store.records import (
     check_uid,
     now,
 )
-from neuron.store.tags import check_tags
+from neuron.store.tags import TAGGED_CONDITION, check_tags
 
 _NOTE_SELECT = """
 SELECT n.id, n.uid, n.title, n.body, n.source_kind, n.source_ref,
@@ -190,10 +190,7 @@ class NotesMixin:
         """
         sql, params = _NOTE_SELECT, []
         if tag is not None:
-            sql += (
-                " WHERE n.id IN (SELECT nt.note_id FROM note_tags nt "
-                "JOIN tags t ON t.id = nt.tag_id WHERE t.name = ?)"
-            )
+            sql += " WHERE " + TAGGED_CONDITION
             params.append(check_tag(tag))
         sql += " ORDER BY n.updated DESC, n.id DESC LIMIT ? OFFSET ?"
         params += [-1 if limit is None else int(limit), int(offset)]

@@ -10,6 +10,7 @@ from typing import Any
 
 from neuron.errors import QueryError
 from neuron.store.records import SearchHit, check_tag
+from neuron.store.tags import TAGGED_CONDITION
 
 _HINT = (
     "put a phrase or a word such as AND, NOT or c++ in double quotes to "
@@ -91,10 +92,7 @@ class SearchMixin:
         )
         params: list[Any] = [before, after, query]
         if tag is not None:
-            sql += (
-                " AND n.id IN (SELECT nt.note_id FROM note_tags nt "
-                "JOIN tags t ON t.id = nt.tag_id WHERE t.name = ?)"
-            )
+            sql += " AND " + TAGGED_CONDITION
             params.append(check_tag(tag))
         sql += " ORDER BY score DESC, n.id LIMIT ?"
         params.append(int(limit))

@@ -10,6 +10,12 @@ from collections.abc import Iterable
 from neuron.errors import InvalidRecordError
 from neuron.store.records import Note, check_id, check_tag, now
 
+#: A WHERE condition keeping the notes ``n`` that carry the tag bound to ``?``.
+TAGGED_CONDITION = (
+    "n.id IN (SELECT nt.note_id FROM note_tags nt "
+    "JOIN tags t ON t.id = nt.tag_id WHERE t.name = ?)"
+)
+
 
 def check_tags(tags: Iterable[str]) -> list[str]:
     """The distinct valid tags in ``tags``, sorted.

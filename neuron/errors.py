@@ -105,3 +105,46 @@ class ImportFormatError(StoreError, ValueError):
         super().__init__(message)
         self.file = file
         self.position = position
+
+
+# ---- text, corpora and word vectors ---------------------------------------
+
+
+class UnknownWordError(NeuronError, KeyError):
+    """One or more words are not in the vocabulary.
+
+    Attributes:
+        words: the unknown words, in the order they were asked for.
+    """
+
+    def __init__(self, words: list[str], message: str | None = None) -> None:
+        self.words = list(words)
+        named = ", ".join(repr(w) for w in self.words)
+        super().__init__(
+            message
+            or f"expected words in the vocabulary, got unknown {named}; "
+            "check the spelling or train with a lower min_count"
+        )
+
+    def __str__(self) -> str:
+        # KeyError would print the message with quotes around it.
+        return str(self.args[0])
+
+
+class CorpusError(NeuronError, ValueError):
+    """A corpus cannot be read: a missing file, an unreadable format, bad
+    encoding (the message names the file and the byte position)."""
+
+
+class DownloadError(NeuronError, RuntimeError):
+    """A download failed or did not produce the expected file."""
+
+
+class OfflineError(DownloadError):
+    """The network cannot be reached; the message says how to get the file
+    by other means."""
+
+
+class ChecksumError(DownloadError):
+    """A downloaded file's size or SHA-256 differs from the expected one; the
+    file is not kept."""

@@ -131,13 +131,42 @@ class UnknownWordError(NeuronError, KeyError):
         return str(self.args[0])
 
 
+class EmptyVocabularyError(NeuronError, ValueError):
+    """Building a vocabulary left no word (the corpus is empty or min_count
+    is higher than every count)."""
+
+
+class VocabularyFormatError(NeuronError, ValueError):
+    """A vocabulary file is missing, damaged or not in the format neuron
+    writes; the message names the file and the line."""
+
+
 class CorpusError(NeuronError, ValueError):
     """A corpus cannot be read: a missing file, an unreadable format, bad
     encoding (the message names the file and the byte position)."""
 
 
+class DataFileError(NeuronError, ValueError):
+    """A word-vector file, an analogy set or a similarity set is malformed.
+
+    Attributes:
+        file: the path of the offending file.
+        line: the 1-based line number of the problem, when known.
+    """
+
+    def __init__(self, message: str, *, file=None, line: int | None = None):
+        super().__init__(message)
+        self.file = file
+        self.line = line
+
+
 class DownloadError(NeuronError, RuntimeError):
     """A download failed or did not produce the expected file."""
+
+
+class UnknownDatasetError(NeuronError, LookupError):
+    """No dataset of that name is in the registry; the message lists the
+    names there are."""
 
 
 class OfflineError(DownloadError):

@@ -153,12 +153,14 @@ def serve(
 
 
 from neuron.cli.bench import bench  # noqa: E402
+from neuron.cli.data import data  # noqa: E402
 from neuron.cli.doctor import doctor  # noqa: E402
 from neuron.cli.notes import notes  # noqa: E402
 
 app.command()(doctor)
 app.add_typer(notes, name="notes")
 app.add_typer(bench, name="bench")
+app.add_typer(data, name="data")
 
 
 def main() -> None:

@@ -138,7 +138,7 @@ def test_export_import_round_trip_through_the_command(neuron, tmp_path, monkeypa
 
     monkeypatch.setenv("NEURON_HOME", str(tmp_path / "elsewhere"))
     assert "imported 2 new" in neuron("notes", "import", str(exported)).output
-    after = json.loads(neuron("notes", "show", before["uid"][:8], "--json").output)
+    after = json.loads(neuron("notes", "show", before["uid"], "--json").output)
 
     for field in ("uid", "title", "body", "tags", "source", "created", "updated"):
         assert after[field] == before[field]

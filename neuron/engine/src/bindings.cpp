@@ -7,19 +7,24 @@
 // Kernels run with the GIL released.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <tuple>
 
 #include "cpu_features.h"
 #include "cuda_api.h"
 #include "errors.h"
 #include "softmax_cpu.h"
 #include "thread_pool.h"
+#include "word2vec_cpu.h"
 
 namespace nb = nanobind;
 using neuron::EngineError;
@@ -249,6 +254,179 @@ void vector_exp(const InArray& x, OutArray& y) {
   }
 }
 
+// ---- word2vec -----------------------------------------------------------------------------------
+
+// Checks one word2vec argument: exact dtype, number of dimensions, C-contiguous, on `device`.
+template <typename T, typename A>
+void check_typed(const A& a, const char* name, size_t ndim, const char* dtype_name,
+                 int device_type) {
+  if (a.dtype() != nb::dtype<T>()) {
+    throw EngineError(ErrorKind::DType, std::string("expected ") + name + " of dtype " +
+                                            dtype_name + ", got " + dtype_string(a.dtype()) +
+                                            "; convert it with .astype(np." + dtype_name + ")");
+  }
+  if (a.ndim() != ndim) {
+    throw EngineError(ErrorKind::Shape, std::string("expected ") + name + " with " +
+                                            std::to_string(ndim) + " dimension(s), got shape " +
+                                            shape_string(a) + "; reshape it");
+  }
+  if (!is_c_contiguous(a)) {
+    throw EngineError(ErrorKind::Layout, std::string("expected ") + name +
+                                             " to be C-contiguous, got strides that are not; "
+                                             "make a contiguous copy first");
+  }
+  if (a.device_type() != device_type) {
+    throw EngineError(ErrorKind::Device, std::string("expected ") + name + " on " +
+                                             device_string(device_type, 0).substr(0, 4) + ", got " +
+                                             device_string(a.device_type(), a.device_id()) +
+                                             "; move it to the device of the other arguments");
+  }
+}
+
+template <typename A>
+void check_length(const A& a, const char* name, std::int64_t n, const char* what) {
+  if (static_cast<std::int64_t>(a.shape(0)) != n) {
+    throw EngineError(ErrorKind::Shape, std::string("expected ") + name + " of length " +
+                                            std::to_string(n) + " (" + what + "), got shape " +
+                                            shape_string(a) + "; pass one entry per " + what);
+  }
+}
+
+// w_in and w_out: float32 (V, D), same shape, separate buffers.
+void check_vectors(const OutArray& w_in, const OutArray& w_out, int device_type) {
+  check_typed<float>(w_in, "w_in", 2, "float32", device_type);
+  check_typed<float>(w_out, "w_out", 2, "float32", device_type);
+  check_same(w_in, "w_in", w_out, "w_out");
+  const auto* a = static_cast<const char*>(w_in.data());
+  const auto* b = static_cast<const char*>(w_out.data());
+  const size_t bytes = w_in.nbytes();
+  if (bytes != 0 && a < b + bytes && b < a + bytes) {
+    throw EngineError(ErrorKind::InvalidArgument,
+                      "expected w_in and w_out to be separate arrays, got overlapping ones; "
+                      "initialise w_out with np.zeros_like(w_in)");
+  }
+}
+
+// The pair arrays: centers, contexts (P,) int32; negatives (P, k) int32; alphas (P,) float32.
+std::pair<std::int64_t, std::int64_t> check_pairs(const InArray& centers, const InArray& contexts,
+                                                  const InArray& negatives, const InArray& alphas,
+                                                  int device_type) {
+  check_typed<std::int32_t>(centers, "centers", 1, "int32", device_type);
+  check_typed<std::int32_t>(contexts, "contexts", 1, "int32", device_type);
+  check_typed<std::int32_t>(negatives, "negatives", 2, "int32", device_type);
+  check_typed<float>(alphas, "alphas", 1, "float32", device_type);
+  const auto P = static_cast<std::int64_t>(centers.shape(0));
+  check_length(contexts, "contexts", P, "pair");
+  check_length(negatives, "negatives", P, "pair");
+  check_length(alphas, "alphas", P, "pair");
+  return {P, static_cast<std::int64_t>(negatives.shape(1))};
+}
+
+double word2vec_train_pairs(OutArray& w_in, OutArray& w_out, const InArray& centers,
+                            const InArray& contexts, const InArray& negatives,
+                            const InArray& alphas) {
+  const int cpu = nb::device::cpu::value;
+  check_vectors(w_in, w_out, cpu);
+  auto [P, k] = check_pairs(centers, contexts, negatives, alphas, cpu);
+  const auto V = static_cast<std::int64_t>(w_in.shape(0));
+  const auto D = static_cast<std::int64_t>(w_in.shape(1));
+  const auto* c = static_cast<const std::int32_t*>(centers.data());
+  const auto* o = static_cast<const std::int32_t*>(contexts.data());
+  const auto* n = static_cast<const std::int32_t*>(negatives.data());
+  neuron::word2vec_check_ids(c, P, V, "centers");
+  neuron::word2vec_check_ids(o, P, V, "contexts");
+  neuron::word2vec_check_ids(n, P * k, V, "negatives");
+  return neuron::word2vec_train_pairs_cpu(static_cast<float*>(w_in.data()),
+                                          static_cast<float*>(w_out.data()), V, D, c, o, n,
+                                          static_cast<const float*>(alphas.data()), P, k);
+}
+
+double word2vec_train_pairs_cuda(OutArray& w_in, OutArray& w_out, const InArray& centers,
+                                 const InArray& contexts, const InArray& negatives,
+                                 const InArray& alphas, std::uintptr_t stream) {
+  const int cuda = nb::device::cuda::value;
+  check_vectors(w_in, w_out, cuda);
+  auto [P, k] = check_pairs(centers, contexts, negatives, alphas, cuda);
+  for (const InArray* a : {&centers, &contexts, &negatives, &alphas}) {
+    if (a->device_id() != w_in.device_id()) {
+      throw EngineError(ErrorKind::Device,
+                        "expected every pair array on " + device_string(cuda, w_in.device_id()) +
+                            " like w_in, got one on " + device_string(cuda, a->device_id()) +
+                            "; move them to one device");
+    }
+  }
+  return neuron::cuda_word2vec_train_pairs(
+      static_cast<float*>(w_in.data()), static_cast<float*>(w_out.data()),
+      static_cast<std::int64_t>(w_in.shape(0)), static_cast<std::int64_t>(w_in.shape(1)),
+      static_cast<const std::int32_t*>(centers.data()),
+      static_cast<const std::int32_t*>(contexts.data()),
+      static_cast<const std::int32_t*>(negatives.data()), static_cast<const float*>(alphas.data()),
+      P, k, w_in.device_id(), stream);
+}
+
+// (loss, pairs, words, kept_words, cancelled)
+std::tuple<double, std::int64_t, std::int64_t, std::int64_t, bool> word2vec_train_corpus(
+    OutArray& w_in, OutArray& w_out, const InArray& tokens, const InArray& offsets,
+    const InArray& keep_prob, const InArray& noise, int window, int negative, double alpha_start,
+    double alpha_end, std::uint64_t seed, int threads, std::optional<OutArray> control) {
+  const int cpu = nb::device::cpu::value;
+  check_vectors(w_in, w_out, cpu);
+  check_typed<std::int32_t>(tokens, "tokens", 1, "int32", cpu);
+  check_typed<std::int64_t>(offsets, "offsets", 1, "int64", cpu);
+  check_typed<float>(keep_prob, "keep_prob", 1, "float32", cpu);
+  check_typed<double>(noise, "noise", 1, "float64", cpu);
+  const auto V = static_cast<std::int64_t>(w_in.shape(0));
+  const auto D = static_cast<std::int64_t>(w_in.shape(1));
+  const auto N = static_cast<std::int64_t>(tokens.shape(0));
+  check_length(keep_prob, "keep_prob", V, "word, the rows of w_in");
+  check_length(noise, "noise", V, "word, the rows of w_in");
+  if (offsets.shape(0) < 1) {
+    throw EngineError(ErrorKind::Shape,
+                      "expected offsets of length S+1 >= 1 (the sentence boundaries), got "
+                      "shape (0,); pass np.array([0, len(tokens)]) for one sentence");
+  }
+  const auto S = static_cast<std::int64_t>(offsets.shape(0)) - 1;
+  std::int64_t* control_data = nullptr;
+  if (control.has_value()) {
+    check_typed<std::int64_t>(*control, "control", 1, "int64", cpu);
+    check_length(*control, "control", 4, "slot: words, pairs, cancel, reserved");
+    control_data = static_cast<std::int64_t*>(control->data());
+  }
+
+  neuron::Word2VecCorpusOptions options;
+  options.window = window;
+  options.negative = negative;
+  options.alpha_start = alpha_start;
+  options.alpha_end = alpha_end;
+  options.seed = seed;
+  options.threads = threads;
+  neuron::word2vec_check_options(options);
+  const auto* token_data = static_cast<const std::int32_t*>(tokens.data());
+  const auto* offset_data = static_cast<const std::int64_t*>(offsets.data());
+  neuron::word2vec_check_ids(token_data, N, V, "tokens");
+  neuron::word2vec_check_offsets(offset_data, S, N);
+  neuron::word2vec_check_keep_prob(static_cast<const float*>(keep_prob.data()), V);
+  neuron::word2vec_check_noise(static_cast<const double*>(noise.data()), V);
+
+  const neuron::Word2VecStats stats = neuron::word2vec_train_corpus_cpu(
+      static_cast<float*>(w_in.data()), static_cast<float*>(w_out.data()), V, D, token_data, N,
+      offset_data, S, static_cast<const float*>(keep_prob.data()),
+      static_cast<const double*>(noise.data()), options, control_data);
+  return {stats.loss, stats.pairs, stats.words, stats.kept_words, stats.cancelled};
+}
+
+void word2vec_fast_sigmoid(const InArray& s, OutArray& sigmoid, OutArray& log_sigmoid) {
+  const int cpu = nb::device::cpu::value;
+  check_typed<float>(s, "s", 1, "float32", cpu);
+  check_typed<float>(sigmoid, "sigmoid", 1, "float32", cpu);
+  check_typed<float>(log_sigmoid, "log_sigmoid", 1, "float32", cpu);
+  check_same(s, "s", sigmoid, "sigmoid");
+  check_same(s, "s", log_sigmoid, "log_sigmoid");
+  neuron::word2vec_fast_sigmoid(
+      static_cast<const float*>(s.data()), static_cast<float*>(sigmoid.data()),
+      static_cast<float*>(log_sigmoid.data()), static_cast<std::int64_t>(s.shape(0)));
+}
+
 nb::dict build_info() {
   nb::dict d;
   d["compiler"] = std::string(NEURON_COMPILER_ID) + " " + NEURON_COMPILER_VERSION;
@@ -365,4 +543,22 @@ NB_MODULE(_engine, m) {
   m.def("vector_exp", &vector_exp, nb::arg("x"), nb::arg("out"),
         nb::call_guard<nb::gil_scoped_release>(),
         "out = exp(x) with the CPU kernels' polynomial exp at the active SIMD level.");
+
+  m.def("word2vec_train_pairs", &word2vec_train_pairs, nb::arg("w_in"), nb::arg("w_out"),
+        nb::arg("centers"), nb::arg("contexts"), nb::arg("negatives"), nb::arg("alphas"),
+        nb::call_guard<nb::gil_scoped_release>(),
+        "Skip-gram negative-sampling SGD on pairs in order, exact sigmoid; the float64 loss.");
+  m.def("word2vec_train_pairs_cuda", &word2vec_train_pairs_cuda, nb::arg("w_in"), nb::arg("w_out"),
+        nb::arg("centers"), nb::arg("contexts"), nb::arg("negatives"), nb::arg("alphas"),
+        nb::arg("stream") = 0, nb::call_guard<nb::gil_scoped_release>(),
+        "train_pairs on CUDA arrays, one warp per pair (Hogwild within the batch).");
+  m.def("word2vec_train_corpus", &word2vec_train_corpus, nb::arg("w_in"), nb::arg("w_out"),
+        nb::arg("tokens"), nb::arg("offsets"), nb::arg("keep_prob"), nb::arg("noise"),
+        nb::arg("window"), nb::arg("negative"), nb::arg("alpha_start"), nb::arg("alpha_end"),
+        nb::arg("seed"), nb::arg("threads"), nb::arg("control").none(),
+        nb::call_guard<nb::gil_scoped_release>(),
+        "The skip-gram loop over sentences: (loss, pairs, words, kept_words, cancelled).");
+  m.def("word2vec_fast_sigmoid", &word2vec_fast_sigmoid, nb::arg("s"), nb::arg("sigmoid"),
+        nb::arg("log_sigmoid"),
+        "sigmoid and log sigmoid by the table of the word2vec corpus loop (for accuracy tests).");
 }

@@ -1,4 +1,5 @@
-// What the rest of the engine may ask of CUDA. Implemented by softmax_cuda.cu and cuda_device.cu
+// What the rest of the engine may ask of CUDA. Implemented by softmax_cuda.cu, word2vec_cuda.cu and
+// cuda_device.cu
 // when the build has CUDA, and by cuda_stub.cpp (every call raises CudaUnavailable) when it has
 // not. This header includes no CUDA header, so the binding compiles with a plain C++ compiler.
 #pragma once
@@ -42,6 +43,14 @@ void cuda_softmax_forward(const float* x, float* y, std::int64_t rows, std::int6
 // dx = backward of softmax (or log_softmax) at output y.  y, dy, dx: (rows, cols) device memory.
 void cuda_softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows,
                            std::int64_t cols, bool log, int device, std::uintptr_t stream);
+
+// Skip-gram negative-sampling SGD on a batch of pairs (word2vec_cuda.cu); returns the summed loss
+// and raises InvalidArgument naming the first pair with an id outside [0, V).
+//   w_in, w_out: (V, D)  centers, contexts: (P,)  negatives: (P, k)  alphas: (P,), device memory
+double cuda_word2vec_train_pairs(float* w_in, float* w_out, std::int64_t V, std::int64_t D,
+                                 const std::int32_t* centers, const std::int32_t* contexts,
+                                 const std::int32_t* negatives, const float* alphas, std::int64_t P,
+                                 std::int64_t k, int device, std::uintptr_t stream);
 
 // Runs the four kernels on a small random input in device memory and returns, per kernel, the
 // largest absolute difference from a double-precision host computation.

@@ -31,6 +31,12 @@ void cuda_softmax_backward(const float*, const float*, float*, std::int64_t, std
   not_built();
 }
 
+double cuda_word2vec_train_pairs(float*, float*, std::int64_t, std::int64_t, const std::int32_t*,
+                                 const std::int32_t*, const std::int32_t*, const float*,
+                                 std::int64_t, std::int64_t, int, std::uintptr_t) {
+  not_built();
+}
+
 std::vector<std::pair<std::string, double>> cuda_self_test(int) { not_built(); }
 
 }  // namespace neuron

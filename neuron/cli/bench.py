@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from neuron import paths
 from neuron.cli.console import err, fail, out
 
 bench = typer.Typer(
@@ -60,3 +63,126 @@ def softmax(
             f"{record['ratio_vs_torch']:.2f}",
         )
     out.print(table)
+
+
+def _default_corpus() -> Path | None:
+    """$NEURON_CORPORA, else the shared corpora beside a source checkout."""
+    explicit = os.environ.get("NEURON_CORPORA")
+    if explicit:
+        return Path(explicit) if Path(explicit).exists() else None
+    shared = paths.PACKAGE_DIR.parent.parent / "shared" / "corpora"
+    return shared if shared.is_dir() else None
+
+
+@bench.command()
+def word2vec(
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A text file or folder; repeatable. Default: $NEURON_CORPORA, "
+            "or the shared corpora beside the checkout."
+        ),
+    ] = None,
+    threads: Annotated[
+        list[int] | None, typer.Option(min=1, help="Thread counts; repeatable.")
+    ] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs per run.")] = 3,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Runs per tool; the fastest is kept.")
+    ] = 1,
+    reference_words: Annotated[
+        int, typer.Option(min=100, help="Words the NumPy reference trains on.")
+    ] = 5_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Skip-gram training: the engine against gensim, speed and quality.
+
+    Both train on the same tokens with the same settings (negative 5, window
+    5, 100 dimensions, sample 1e-3, min_count 5); the table gives effective
+    words per second (words kept by subsampling), the ratio to gensim at the
+    same thread count, and each model's analogy accuracy and similarity
+    correlation on the project's evaluation sets.
+    """
+    from neuron.word2vec import bench as w2v_bench
+
+    sources = corpus or ([found] if (found := _default_corpus()) else [])
+    if not sources:
+        raise fail(
+            "expected a corpus: pass --corpus PATH (a text file or a folder of "
+            ".txt files), for example the file `neuron data get tinyshakespeare` "
+            "prints, or set NEURON_CORPORA to an existing file or folder"
+        )
+    counts = threads or [1, 2]
+    with err.status("reading the corpus..."):
+        loaded = w2v_bench.load_corpus(sources if len(sources) > 1 else sources[0])
+    with err.status("training the engine and gensim..."):
+        rows = w2v_bench.compare(loaded, threads=counts, repeats=repeats, epochs=epochs)
+    with err.status("training the NumPy reference on a slice..."):
+        ref = w2v_bench.time_reference(loaded, words=reference_words)
+    with err.status("evaluating..."):
+        records = []
+        for row in rows:
+            for tool in ("engine", "engine+encode", "gensim"):
+                result = row.get(tool)
+                if result is None:
+                    continue
+                scores = w2v_bench.evaluate(result.vectors)
+                ratio = None
+                if row.get("gensim") is not None:
+                    ratio = result.words_per_second / row["gensim"].words_per_second
+                records.append(_record(result, ratio, scores))
+        records.append(_record(ref, None, {"analogy": None, "similarity": None}))
+
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "corpus": [str(s) for s in sources],
+                    "corpus_words": int(len(loaded.tokens)),
+                    "vocabulary": len(loaded.vocab),
+                    "epochs": epochs,
+                    "gensim": w2v_bench.gensim_available(),
+                    "runs": records,
+                }
+            )
+        )
+        return
+    table = Table(
+        "threads",
+        "tool",
+        "eff. words/s",
+        "seconds",
+        "vs gensim",
+        "analogy",
+        "sim. rho",
+        title=f"skip-gram, {len(loaded.tokens):,} words, vocabulary "
+        f"{len(loaded.vocab):,}, {epochs} epoch(s); reference: first "
+        f"{ref.words:,} words, 1 epoch",
+        title_justify="left",
+    )
+    for r in records:
+        table.add_row(
+            str(r["threads"]),
+            r["tool"],
+            f"{r['words_per_second']:,.0f}",
+            f"{r['seconds']:.2f}",
+            "-" if r["ratio_vs_gensim"] is None else f"{r['ratio_vs_gensim']:.2f}x",
+            "-" if r["analogy"] is None else f"{100 * r['analogy']:.1f}%",
+            "-" if r["similarity"] is None else f"{r['similarity']:.3f}",
+        )
+    out.print(table)
+    if not w2v_bench.gensim_available():
+        out.print('gensim is not installed: pip install -e ".[bench]" to compare.')
+
+
+def _record(result, ratio: float | None, scores: dict) -> dict:
+    return {
+        "tool": result.tool,
+        "threads": result.threads,
+        "seconds": result.seconds,
+        "effective_words": result.effective_words,
+        "words": result.words,
+        "words_per_second": result.words_per_second,
+        "ratio_vs_gensim": ratio,
+        **scores,
+    }

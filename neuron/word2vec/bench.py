@@ -20,12 +20,13 @@ import importlib.util
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from neuron.errors import InvalidArgumentError
+from neuron.word2vec.vectors import Vectors
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,11 @@ __all__ = [
     "benchmark_cuda",
     "compare",
     "gensim_available",
+    "evaluate",
     "load_corpus",
     "time_engine",
     "time_gensim",
+    "time_reference",
 ]
 
 
@@ -71,6 +74,7 @@ class BenchResult:
         effective_words: words trained as centres after subsampling.
         words: corpus words processed (in-vocabulary words for the engine,
             every token for gensim).
+        vectors: the trained ``neuron.word2vec.Vectors`` (for evaluation).
     """
 
     tool: str
@@ -78,6 +82,7 @@ class BenchResult:
     seconds: float
     effective_words: int
     words: int
+    vectors: object = field(default=None, repr=False, compare=False)
 
     @property
     def words_per_second(self) -> float:
@@ -176,7 +181,8 @@ def time_engine(
         words += stats.words
     seconds = time.perf_counter() - start
     tool = "engine+encode" if include_encoding else "engine"
-    return BenchResult(tool, threads, seconds, effective, words)
+    vectors = Vectors(vocab.words, w_in)
+    return BenchResult(tool, threads, seconds, effective, words, vectors)
 
 
 def time_gensim(
@@ -216,7 +222,8 @@ def time_gensim(
         corpus.sentences, total_examples=model.corpus_count, epochs=epochs
     )
     seconds = time.perf_counter() - start
-    return BenchResult("gensim", threads, seconds, int(effective), int(raw))
+    vectors = Vectors(list(model.wv.index_to_key), model.wv.vectors)
+    return BenchResult("gensim", threads, seconds, int(effective), int(raw), vectors)
 
 
 def compare(
@@ -266,6 +273,79 @@ def compare(
         )
         rows.append({"threads": n, **best, "ratio": ratio})
     return rows
+
+
+def time_reference(
+    corpus: BenchCorpus,
+    words: int = 5_000,
+    *,
+    vector_size: int = 100,
+    window: int = 5,
+    negative: int = 5,
+    sample: float = 1e-3,
+    alpha: float = 0.025,
+    seed: int = 1,
+) -> BenchResult:
+    """Train the NumPy reference on the corpus's first ``words`` words.
+
+    The reference is for reading, not speed; it is timed on a slice so the
+    table can show by how much the compiled loop is faster. Its effective
+    words are the expected number kept by subsampling (the sum of the keep
+    probabilities of the slice's words).
+    """
+    from neuron.word2vec import reference
+    from neuron.word2vec.pairs import PairStream
+
+    vocab = corpus.vocab
+    end = int(np.searchsorted(corpus.offsets, min(words, len(corpus.tokens))))
+    end = max(end, 1)
+    sentences = [
+        corpus.tokens[corpus.offsets[i] : corpus.offsets[i + 1]] for i in range(end)
+    ]
+    taken = sum(len(s) for s in sentences)
+    keep = np.asarray(vocab.keep_probabilities(sample), np.float32)  # (V,)
+    rng = np.random.default_rng(seed)
+    V = len(vocab)
+    w_in = ((rng.random((V, vector_size)) - 0.5) / vector_size).astype(np.float32)
+    w_out = np.zeros((V, vector_size), np.float32)  # (V, D)
+    stream = PairStream(
+        np.asarray(vocab.noise_distribution(), np.float64),
+        keep,
+        window=window,
+        negative=negative,
+        alpha=alpha,
+        min_alpha=alpha * 1e-4,
+        total_words=taken,
+        seed=seed,
+        chunk_pairs=20_000,
+    )
+
+    start = time.perf_counter()
+    for chunk in stream.chunks(sentences):
+        arrays = (chunk.centers, chunk.contexts, chunk.negatives, chunk.alphas)
+        reference.train_pairs(w_in, w_out, *arrays)
+    seconds = time.perf_counter() - start
+    expected = int(round(float(keep[np.concatenate(sentences)].sum())))
+    return BenchResult("reference", 1, seconds, expected, taken)
+
+
+def evaluate(vectors) -> dict[str, float]:
+    """The two quality scores the benchmark reports for a trained model.
+
+    Returns:
+        ``analogy``: accuracy over the project's analogy set (all sections,
+        3CosAdd, the 30,000 most frequent words), and ``similarity``: the
+        Spearman correlation on the project's similarity set.
+    """
+    from neuron.word2vec.evaluate import analogy_accuracy, similarity_correlation
+
+    analogies = analogy_accuracy(vectors)
+    total = analogies.filter(analogies["section"] == "total")
+    similarity = similarity_correlation(vectors)
+    return {
+        "analogy": float(total["accuracy"][0]),
+        "similarity": float(similarity["spearman"][0]),
+    }
 
 
 def benchmark_cuda(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+
+from tests.conftest import REPO
 
 
 def neuron(*args: str, env=None) -> subprocess.CompletedProcess:
@@ -80,3 +83,31 @@ def test_bench_rejects_an_unknown_dtype(neuron_home):
     result = neuron("bench", "softmax", "--dtype", "int8")
     assert result.returncode == 1
     assert "float32 or float64" in result.stderr
+
+
+def test_bench_word2vec_compares_speed_and_quality(neuron_home):
+    novel = str(REPO.parent / "shared" / "corpora" / "pride_and_prejudice.txt")
+    result = neuron(
+        "bench", "word2vec", "--corpus", novel, "--threads", "1", "--epochs", "1",
+        "--reference-words", "500", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    runs = {run["tool"]: run for run in report["runs"]}
+
+    assert report["corpus_words"] > 100_000 and report["vocabulary"] > 1_000
+    assert {"engine", "engine+encode", "reference"} <= set(runs)
+    for run in runs.values():
+        assert run["threads"] == 1 and run["words_per_second"] > 0
+    assert 0 <= runs["engine"]["analogy"] <= 1
+    assert -1 <= runs["engine"]["similarity"] <= 1
+    if report["gensim"]:
+        assert runs["gensim"]["ratio_vs_gensim"] == 1.0
+        assert runs["engine"]["ratio_vs_gensim"] > 0
+
+
+def test_bench_word2vec_without_a_corpus_says_what_to_pass(neuron_home):
+    env = {**os.environ, "NEURON_CORPORA": str(neuron_home / "missing")}
+    result = neuron("bench", "word2vec", env=env)
+    assert result.returncode == 1
+    assert "--corpus" in result.stderr

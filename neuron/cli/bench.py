@@ -103,6 +103,7 @@ def word2vec(
     same thread count, and each model's analogy accuracy and similarity
     correlation on the project's evaluation sets.
     """
+    from neuron.engine import info as engine_info
     from neuron.word2vec import bench as w2v_bench
 
     sources = corpus or ([found] if (found := _default_corpus()) else [])
@@ -119,6 +120,10 @@ def word2vec(
         rows = w2v_bench.compare(loaded, threads=counts, repeats=repeats, epochs=epochs)
     with err.status("training the NumPy reference on a slice..."):
         ref = w2v_bench.time_reference(loaded, words=reference_words)
+    cuda = None
+    if engine_info()["cuda"]["devices"]:
+        with err.status("timing the CUDA pair kernel..."):
+            cuda = w2v_bench.benchmark_cuda()
     with err.status("evaluating..."):
         records = []
         for row in rows:
@@ -143,6 +148,7 @@ def word2vec(
                     "epochs": epochs,
                     "gensim": w2v_bench.gensim_available(),
                     "runs": records,
+                    "cuda": cuda,
                 }
             )
         )
@@ -171,6 +177,13 @@ def word2vec(
             "-" if r["similarity"] is None else f"{r['similarity']:.3f}",
         )
     out.print(table)
+    if cuda is not None:
+        out.print(
+            f"CUDA pair kernel on {cuda['device']}: {cuda['pairs_per_second']:,.0f} "
+            f"pairs/s (batches of {cuda['batch_pairs']:,} random pairs)"
+        )
+    else:
+        out.print("CUDA pair kernel: not timed, no CUDA device here.")
     if not w2v_bench.gensim_available():
         out.print('gensim is not installed: pip install -e ".[bench]" to compare.')
 

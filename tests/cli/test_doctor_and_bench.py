@@ -101,6 +101,8 @@ def test_bench_word2vec_compares_speed_and_quality(neuron_home):
         assert run["threads"] == 1 and run["words_per_second"] > 0
     assert 0 <= runs["engine"]["analogy"] <= 1
     assert -1 <= runs["engine"]["similarity"] <= 1
+    # Timed only where a CUDA device exists.
+    assert report["cuda"] is None or report["cuda"]["pairs_per_second"] > 0
     if report["gensim"]:
         assert runs["gensim"]["ratio_vs_gensim"] == 1.0
         assert runs["engine"]["ratio_vs_gensim"] > 0

@@ -59,6 +59,8 @@ def test_wheel_carries_engine_and_notebooks(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("neuron/engine/_engine") for n in names)
     assert "neuron/_notebooks/workbench/home.py" in names
+    assert "neuron/word2vec/data/analogies.txt" in names
+    assert "neuron/word2vec/data/similarity.tsv" in names
 
     site = tmp_path / "site"
     install = [sys.executable, "-m", "pip", "install", "--no-deps", "--target"]

@@ -31,6 +31,7 @@
 #include <string>
 
 #include "cuda_api.h"
+#include "cuda_util.cuh"
 #include "errors.h"
 
 namespace neuron {
@@ -38,15 +39,6 @@ namespace {
 
 constexpr int kWarp = 32;
 constexpr int kMaxThreads = 1024;
-
-void check_cuda(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    throw EngineError(ErrorKind::Runtime, std::string("CUDA error in ") + what + ": " +
-                                              cudaGetErrorName(status) + " (" +
-                                              cudaGetErrorString(status) +
-                                              "); check the inputs and the device state");
-  }
-}
 
 struct MaxOp {
   __device__ static float identity() { return -INFINITY; }
@@ -165,19 +157,6 @@ void check_limits(std::int64_t rows, std::int64_t cols) {
                           "); split the input into smaller pieces");
   }
 }
-
-// Makes `device` current for the scope, restoring the previous device after.
-class DeviceScope {
- public:
-  explicit DeviceScope(int device) {
-    check_cuda(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device) check_cuda(cudaSetDevice(device), "cudaSetDevice");
-  }
-  ~DeviceScope() { cudaSetDevice(previous_); }
-
- private:
-  int previous_ = 0;
-};
 
 }  // namespace
 

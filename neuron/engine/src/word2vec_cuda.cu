@@ -40,6 +40,7 @@
 #include <string>
 
 #include "cuda_api.h"
+#include "cuda_util.cuh"
 #include "errors.h"
 
 namespace neuron {
@@ -48,27 +49,6 @@ namespace {
 constexpr int kWarp = 32;
 constexpr int kMaxWarpsPerBlock = 8;
 constexpr std::int64_t kMaxD = 6144;  // 2 D floats per warp in 48 KiB of shared memory
-
-void check_cuda(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    throw EngineError(ErrorKind::Runtime, std::string("CUDA error in ") + what + ": " +
-                                              cudaGetErrorName(status) + " (" +
-                                              cudaGetErrorString(status) +
-                                              "); check the inputs and the device state");
-  }
-}
-
-class DeviceScope {
- public:
-  explicit DeviceScope(int device) {
-    check_cuda(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device) check_cuda(cudaSetDevice(device), "cudaSetDevice");
-  }
-  ~DeviceScope() { cudaSetDevice(previous_); }
-
- private:
-  int previous_ = 0;
-};
 
 // What the kernel reports back: the summed loss and the first pair with an id out of range.
 struct PairsResult {

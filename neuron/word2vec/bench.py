@@ -113,6 +113,13 @@ def load_corpus(
     return BenchCorpus(sentences, vocab, tokens, offsets, min_count)
 
 
+def _initial_matrices(V: int, D: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """W_in uniform in [-0.5/D, 0.5/D) and W_out zero, as ``Word2Vec.fit``."""
+    rng = np.random.default_rng(seed)
+    w_in = rng.uniform(-0.5 / D, 0.5 / D, size=(V, D)).astype(np.float32)  # (V, D)
+    return w_in, np.zeros((V, D), np.float32)
+
+
 def _encode(sentences, vocab) -> tuple[np.ndarray, np.ndarray]:
     ids = [vocab.encode(s) for s in sentences]
     tokens = np.concatenate(ids) if ids else np.zeros(0, np.int32)  # (N,)
@@ -148,10 +155,7 @@ def time_engine(
     from neuron.word2vec import engine
 
     vocab = corpus.vocab
-    V = len(vocab)
-    rng = np.random.default_rng(seed)
-    w_in = ((rng.random((V, vector_size)) - 0.5) / vector_size).astype(np.float32)
-    w_out = np.zeros((V, vector_size), np.float32)  # (V, D)
+    w_in, w_out = _initial_matrices(len(vocab), vector_size, seed)  # (V, D) each
     keep = np.asarray(vocab.keep_probabilities(sample), np.float32)  # (V,)
     noise = np.asarray(vocab.noise_distribution(), np.float64)  # (V,)
     min_alpha = alpha * 1e-4
@@ -304,10 +308,7 @@ def time_reference(
     ]
     taken = sum(len(s) for s in sentences)
     keep = np.asarray(vocab.keep_probabilities(sample), np.float32)  # (V,)
-    rng = np.random.default_rng(seed)
-    V = len(vocab)
-    w_in = ((rng.random((V, vector_size)) - 0.5) / vector_size).astype(np.float32)
-    w_out = np.zeros((V, vector_size), np.float32)  # (V, D)
+    w_in, w_out = _initial_matrices(len(vocab), vector_size, seed)  # (V, D) each
     stream = PairStream(
         np.asarray(vocab.noise_distribution(), np.float64),
         keep,

@@ -22,8 +22,11 @@ PACKAGES = (
     "sqlite-utils",
     "uvicorn",
     "typer",
+    "polars",
+    "httpx",
     "nanobind",
     "playwright",
+    "gensim",
 )
 
 
@@ -169,6 +172,13 @@ def collect(db_path: Path | None = None) -> Report:
             (
                 "Playwright, for the end-to-end browser tests",
                 'pip install -e ".[dev]"',
+            )
+        )
+    if versions["gensim"] is None:
+        problems.append(
+            (
+                "gensim, the peer `neuron bench word2vec` compares against",
+                'pip install -e ".[bench]"',
             )
         )
     if _chromium() is None:

@@ -93,6 +93,12 @@ def word2vec(
     reference_words: Annotated[
         int, typer.Option(min=100, help="Words the NumPy reference trains on.")
     ] = 5_000,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Average the quality scores over models of this many seeds."
+        ),
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Skip-gram training: the engine against gensim, speed and quality.
@@ -127,15 +133,20 @@ def word2vec(
     with err.status("evaluating..."):
         records = []
         for row in rows:
+            quality = {}
+            for tool in ("engine", "gensim"):
+                if row.get(tool) is not None:
+                    quality[tool] = _quality(loaded, row, tool, seeds, epochs)
+            # engine+encode is the engine's training with the encoding timed too.
+            quality["engine+encode"] = quality["engine"]
             for tool in ("engine", "engine+encode", "gensim"):
                 result = row.get(tool)
                 if result is None:
                     continue
-                scores = w2v_bench.evaluate(result.vectors)
                 ratio = None
                 if row.get("gensim") is not None:
                     ratio = result.words_per_second / row["gensim"].words_per_second
-                records.append(_record(result, ratio, scores))
+                records.append(_record(result, ratio, quality[tool]))
         records.append(_record(ref, None, {"analogy": None, "similarity": None}))
 
     if as_json:
@@ -146,6 +157,7 @@ def word2vec(
                     "corpus_words": int(len(loaded.tokens)),
                     "vocabulary": len(loaded.vocab),
                     "epochs": epochs,
+                    "quality_seeds": seeds,
                     "gensim": w2v_bench.gensim_available(),
                     "runs": records,
                     "cuda": cuda,
@@ -162,8 +174,8 @@ def word2vec(
         "analogy",
         "sim. rho",
         title=f"skip-gram, {len(loaded.tokens):,} words, vocabulary "
-        f"{len(loaded.vocab):,}, {epochs} epoch(s); reference: first "
-        f"{ref.words:,} words, 1 epoch",
+        f"{len(loaded.vocab):,}, {epochs} epoch(s); quality: mean of {seeds} "
+        f"seed(s); reference: first {ref.words:,} words, 1 epoch",
         title_justify="left",
     )
     for r in records:
@@ -186,6 +198,19 @@ def word2vec(
         out.print("CUDA pair kernel: not timed, no CUDA device here.")
     if not w2v_bench.gensim_available():
         out.print('gensim is not installed: pip install -e ".[bench]" to compare.')
+
+
+def _quality(loaded, row: dict, tool: str, seeds: int, epochs: int) -> dict:
+    """The timed run's scores (seed 1), averaged with models of seeds 2..N."""
+    from neuron.word2vec import bench as w2v_bench
+
+    scores = w2v_bench.evaluate(row[tool].vectors)
+    if seeds == 1:
+        return scores
+    more = w2v_bench.mean_quality(
+        loaded, tool, row["threads"], range(2, seeds + 1), epochs=epochs
+    )
+    return {k: (scores[k] + (seeds - 1) * more[k]) / seeds for k in scores}
 
 
 def _record(result, ratio: float | None, scores: dict) -> dict:

@@ -38,6 +38,7 @@ __all__ = [
     "gensim_available",
     "evaluate",
     "load_corpus",
+    "mean_quality",
     "time_engine",
     "time_gensim",
     "time_reference",
@@ -347,6 +348,38 @@ def evaluate(vectors) -> dict[str, float]:
         "analogy": float(total["accuracy"][0]),
         "similarity": float(similarity["spearman"][0]),
     }
+
+
+def mean_quality(
+    corpus: BenchCorpus,
+    tool: str,
+    threads: int,
+    seeds: Sequence[int],
+    **settings,
+) -> dict[str, float]:
+    """``evaluate`` averaged over models trained with several seeds.
+
+    A single model's scores move with its seed (on the project's 85-pair
+    similarity set by a few hundredths), so comparisons of quality between
+    tools are made on means.
+
+    Args:
+        corpus: from ``load_corpus``.
+        tool: ``"engine"`` or ``"gensim"``.
+        threads: engine threads or gensim workers.
+        seeds: one model per seed.
+        **settings: passed to ``time_engine`` or ``time_gensim``.
+    """
+    if tool not in ("engine", "gensim") or not seeds:
+        raise InvalidArgumentError(
+            f"expected tool 'engine' or 'gensim' and at least one seed, got "
+            f"{tool!r} and {list(seeds)}"
+        )
+    train = time_engine if tool == "engine" else time_gensim
+    scores = [
+        evaluate(train(corpus, threads, seed=s, **settings).vectors) for s in seeds
+    ]
+    return {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
 
 
 def benchmark_cuda(

@@ -89,17 +89,19 @@ def test_bench_word2vec_compares_speed_and_quality(neuron_home):
     novel = str(REPO.parent / "shared" / "corpora" / "pride_and_prejudice.txt")
     result = neuron(
         "bench", "word2vec", "--corpus", novel, "--threads", "1", "--epochs", "1",
-        "--reference-words", "500", "--json",
+        "--reference-words", "500", "--seeds", "2", "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     runs = {run["tool"]: run for run in report["runs"]}
 
     assert report["corpus_words"] > 100_000 and report["vocabulary"] > 1_000
+    assert report["quality_seeds"] == 2
     assert {"engine", "engine+encode", "reference"} <= set(runs)
     for run in runs.values():
         assert run["threads"] == 1 and run["words_per_second"] > 0
     assert 0 <= runs["engine"]["analogy"] <= 1
+    assert runs["engine+encode"]["analogy"] == runs["engine"]["analogy"]
     assert -1 <= runs["engine"]["similarity"] <= 1
     # Timed only where a CUDA device exists.
     assert report["cuda"] is None or report["cuda"]["pairs_per_second"] > 0

@@ -172,3 +172,18 @@ def test_trains_on_the_novels_and_evaluates(corpora):
     assert similarity["pairs"][0] >= 60
     assert similarity["spearman"][0] > 0
     assert isinstance(similarity, pl.DataFrame)
+
+
+@needs_engine
+def test_bench_mean_quality_averages_models_of_each_seed(novel):
+    from neuron.word2vec import bench
+
+    corpus = bench.load_corpus(novel.files)
+    one = bench.mean_quality(corpus, "engine", 1, [3], epochs=1, vector_size=20)
+    two = bench.mean_quality(corpus, "engine", 1, [3, 4], epochs=1, vector_size=20)
+    four = bench.mean_quality(corpus, "engine", 1, [4], epochs=1, vector_size=20)
+
+    for key in ("analogy", "similarity"):
+        assert two[key] == pytest.approx((one[key] + four[key]) / 2)
+    with pytest.raises(InvalidArgumentError, match="at least one seed"):
+        bench.mean_quality(corpus, "engine", 1, [])

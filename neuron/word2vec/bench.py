@@ -179,7 +179,8 @@ def time_engine(
             negative=negative,
             alpha_start=max(alpha * (1 - epoch / epochs), min_alpha),
             alpha_end=max(alpha * (1 - (epoch + 1) / epochs), min_alpha),
-            seed=seed + epoch,
+            # Spaced so that runs of nearby seeds never share an epoch's draws.
+            seed=seed * 1_000_003 + epoch,
             threads=threads,
         )
         effective += stats.effective_words

@@ -86,6 +86,16 @@ def _prepare_numpy(a: np.ndarray, name: str, writable: bool) -> np.ndarray:
             f"convert with {name}.astype(np.float32)"
         )
     _check_ndim(a.ndim, name)
+    return check_layout(a, name, writable)
+
+
+def check_layout(a: np.ndarray, name: str, writable: bool = False) -> np.ndarray:
+    """Check that a NumPy array can be handed to the engine without a copy.
+
+    Raises:
+        LayoutError: ``a`` is not C-contiguous.
+        InvalidArgumentError: ``writable`` and ``a`` is read-only.
+    """
     if not a.flags.c_contiguous:
         raise LayoutError(
             f"expected {name} to be C-contiguous, got strides {a.strides} for shape "
@@ -93,8 +103,8 @@ def _prepare_numpy(a: np.ndarray, name: str, writable: bool) -> np.ndarray:
         )
     if writable and not a.flags.writeable:
         raise InvalidArgumentError(
-            f"expected {name} to be writable, got a read-only array; "
-            f"pass a writable array such as np.empty_like({name})"
+            f"expected {name} to be writable (the engine writes into it), got a "
+            f"read-only array; pass a writable copy such as {name}.copy()"
         )
     return a
 

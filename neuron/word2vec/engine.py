@@ -30,12 +30,11 @@ from typing import Any
 import numpy as np
 
 from neuron.engine import _engine
-from neuron.engine._arrays import stream_of
+from neuron.engine._arrays import check_layout, stream_of
 from neuron.errors import (
     ArrayTypeError,
     DTypeError,
     InvalidArgumentError,
-    LayoutError,
     ShapeError,
 )
 
@@ -105,17 +104,7 @@ def _array(a: Any, name: str, dtype: type, ndim: int, writable: bool = False):
             f"expected {name} with {ndim} dimension(s), such as {shape}, got shape "
             f"{a.shape}; reshape it"
         )
-    if not a.flags.c_contiguous:
-        raise LayoutError(
-            f"expected {name} to be C-contiguous, got strides {a.strides} for shape "
-            f"{a.shape}; make a copy with np.ascontiguousarray({name})"
-        )
-    if writable and not a.flags.writeable:
-        raise InvalidArgumentError(
-            f"expected {name} to be writable (it is updated in place), got a "
-            f"read-only array; pass {name}.copy()"
-        )
-    return a
+    return check_layout(a, name, writable)
 
 
 def _vectors(w_in: Any, w_out: Any) -> tuple[int, int]:

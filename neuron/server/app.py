@@ -87,13 +87,11 @@ def build_app(*, token: str | None = None, db_path: Path | None = None) -> ASGIA
         An ASGI application to hand to uvicorn.
     """
     builder = marimo.create_asgi_app(quiet=True, include_code=True, token=token)
-    for page in paths.workspaces():
+    pages = [(page, "workspace") for page in paths.workspaces()]
+    pages += [(page, "lesson") for page in paths.lessons()]
+    for page, kind in pages:
         builder = builder.with_app(
-            path=paths.url_of(page, "workspace").rstrip("/"), root=str(page.path)
-        )
-    for page in paths.lessons():
-        builder = builder.with_app(
-            path=paths.url_of(page, "lesson").rstrip("/"), root=str(page.path)
+            path=paths.url_of(page, kind).rstrip("/"), root=str(page.path)
         )
     builder = builder.with_app(path="", root=str(paths.home_notebook()))
     notebooks = builder.build()
@@ -101,11 +99,7 @@ def build_app(*, token: str | None = None, db_path: Path | None = None) -> ASGIA
     api: ASGIApp = build_api(db_path)
     if token:
         api = _RequireToken(api, token)
-    logger.debug(
-        "mounted %d workspaces and %d lessons",
-        len(paths.workspaces()),
-        len(paths.lessons()),
-    )
+    logger.debug("mounted %d notebooks besides home", len(pages))
     app = Starlette(routes=[Mount("/api", app=api), Mount("/", app=notebooks)])
     app.state.notebooks = notebooks
     return app

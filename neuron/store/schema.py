@@ -147,9 +147,13 @@ def read_version(conn: sqlite3.Connection, path: object) -> int:
         SchemaVersionError: the file is newer than this code supports.
     """
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One statement, so the three values come from one snapshot even
+        # while another process commits a migration between our reads.
+        version, app_id, tables = conn.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version),"
+            " (SELECT application_id FROM pragma_application_id),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
     except sqlite3.DatabaseError as err:
         raise NotAStoreError(
             f"expected a neuron store (a SQLite file) at {path}, got a file "

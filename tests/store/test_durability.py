@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from neuron.store import Store
+from neuron.store import Store, schema
 
 from .conftest import run_python
 
@@ -144,3 +144,28 @@ def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path, round_):
 
     with Store.open(path) as store:
         assert store.count_notes() == 6
+
+
+
+def test_reading_the_version_sees_one_snapshot(tmp_path):
+    # Another process's first migration may commit while this one checks the
+    # file. The trace callback commits it just before the check reads the
+    # table count; a check whose reads straddled that commit saw version 0 and
+    # application_id 0 but tables present, and called the file foreign.
+    path = tmp_path / "fresh.db"
+    reader = sqlite3.connect(path, isolation_level=None)
+    other = sqlite3.connect(path, isolation_level=None)
+    migrated = []
+
+    def migrate_once(statement):
+        if "sqlite_master" in statement and not migrated:
+            migrated.append(schema.migrate(other, path))
+
+    reader.set_trace_callback(migrate_once)
+    try:
+        version = schema.read_version(reader, path)
+    finally:
+        reader.close()
+        other.close()
+    assert migrated == [schema.SCHEMA_VERSION]
+    assert version == schema.SCHEMA_VERSION

@@ -146,7 +146,6 @@ def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path, round_):
         assert store.count_notes() == 6
 
 
-
 def test_reading_the_version_sees_one_snapshot(tmp_path):
     # Another process's first migration may commit while this one checks the
     # file. The trace callback commits it just before the check reads the

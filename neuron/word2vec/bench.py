@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from neuron.errors import InvalidArgumentError
+from neuron.word2vec.model import initial_vectors
 from neuron.word2vec.vectors import Vectors
 
 logger = logging.getLogger(__name__)
@@ -114,13 +115,6 @@ def load_corpus(
     return BenchCorpus(sentences, vocab, tokens, offsets, min_count)
 
 
-def _initial_matrices(V: int, D: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """W_in uniform in [-0.5/D, 0.5/D) and W_out zero, as ``Word2Vec.fit``."""
-    rng = np.random.default_rng(seed)
-    w_in = rng.uniform(-0.5 / D, 0.5 / D, size=(V, D)).astype(np.float32)  # (V, D)
-    return w_in, np.zeros((V, D), np.float32)
-
-
 def _encode(sentences, vocab) -> tuple[np.ndarray, np.ndarray]:
     ids = [vocab.encode(s) for s in sentences]
     tokens = np.concatenate(ids) if ids else np.zeros(0, np.int32)  # (N,)
@@ -156,7 +150,7 @@ def time_engine(
     from neuron.word2vec import engine
 
     vocab = corpus.vocab
-    w_in, w_out = _initial_matrices(len(vocab), vector_size, seed)  # (V, D) each
+    w_in, w_out = initial_vectors(len(vocab), vector_size, seed)  # (V, D) each
     keep = np.asarray(vocab.keep_probabilities(sample), np.float32)  # (V,)
     noise = np.asarray(vocab.noise_distribution(), np.float64)  # (V,)
     min_alpha = alpha * 1e-4
@@ -310,7 +304,7 @@ def time_reference(
     ]
     taken = sum(len(s) for s in sentences)
     keep = np.asarray(vocab.keep_probabilities(sample), np.float32)  # (V,)
-    w_in, w_out = _initial_matrices(len(vocab), vector_size, seed)  # (V, D) each
+    w_in, w_out = initial_vectors(len(vocab), vector_size, seed)  # (V, D) each
     stream = PairStream(
         np.asarray(vocab.noise_distribution(), np.float64),
         keep,
@@ -325,7 +319,7 @@ def time_reference(
 
     start = time.perf_counter()
     for chunk in stream.chunks(sentences):
-        arrays = (chunk.centers, chunk.contexts, chunk.negatives, chunk.alphas)
+        arrays = (chunk.inputs, chunk.outputs, chunk.negatives, chunk.alphas)
         reference.train_pairs(w_in, w_out, *arrays)
     seconds = time.perf_counter() - start
     expected = int(round(float(keep[np.concatenate(sentences)].sum())))
@@ -418,14 +412,14 @@ def benchmark_cuda(
 
     w_in = (torch.rand(V, D, generator=gen, device="cuda") - 0.5) / D  # (V, D)
     w_out = torch.zeros(V, D, device="cuda")  # (V, D)
-    centers, contexts, negatives = ids(P), ids(P), ids(P, k)
+    inputs, outputs, negatives = ids(P), ids(P), ids(P, k)
     alphas = torch.full((P,), 0.025, device="cuda")  # (P,)
-    engine.train_pairs_cuda(w_in, w_out, centers, contexts, negatives, alphas)  # warm
+    engine.train_pairs_cuda(w_in, w_out, inputs, outputs, negatives, alphas)  # warm
     best = float("inf")
     for _ in range(repeats):
         torch.cuda.synchronize()
         start = time.perf_counter()
-        engine.train_pairs_cuda(w_in, w_out, centers, contexts, negatives, alphas)
+        engine.train_pairs_cuda(w_in, w_out, inputs, outputs, negatives, alphas)
         best = min(best, time.perf_counter() - start)
     return {
         "pairs_per_second": P / best,

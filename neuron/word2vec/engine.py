@@ -2,8 +2,9 @@
 and CUDA.
 
 Legend: V vocabulary size, D vector size, k negatives per pair, P pairs, N
-tokens, S sentences. ``w_in`` (V, D) holds the input (centre) vectors and
-``w_out`` (V, D) the output (context) vectors, both float32 and C-contiguous;
+tokens, S sentences. ``w_in`` (V, D) holds the input vectors (the word
+vectors a user keeps) and ``w_out`` (V, D) the output vectors, both float32
+and C-contiguous;
 every function here updates them in place and never copies them.
 
 - ``train_pairs``: given pairs, one thread, exact sigmoid, deterministic; the
@@ -13,12 +14,14 @@ every function here updates them in place and never copies them.
   Hogwild threads) over a chunk of sentences; the fast path.
 - ``train_pairs_cuda``: ``train_pairs`` on CUDA tensors, one warp per pair.
 
-The math, per pair (centre c, context o, negatives n_1..n_k, rate alpha)::
+The math, per pair (input word w, output word o, negatives n_1..n_k, rate
+alpha); in a window the input is a context word and the output its centre,
+as in word2vec.c::
 
-    v = w_in[c]; for t in [o, n_1..n_k] (a negative equal to o skipped):
+    v = w_in[w]; for t in [o, n_1..n_k] (a negative equal to o skipped):
         s = v . w_out[t];  g = alpha (label - sigmoid(s))
         e += g w_out[t];  w_out[t] += g v
-    w_in[c] += e
+    w_in[w] += e
     loss = -log sigmoid(s_o) - sum_n log sigmoid(-s_n)
 
 Every call releases the GIL for its whole duration.
@@ -154,13 +157,13 @@ def _rate(value: Any, name: str) -> float:
     return float(value)
 
 
-def _pairs(centers, contexts, negatives, alphas) -> None:
-    _array(centers, "centers", np.int32, 1)
-    _array(contexts, "contexts", np.int32, 1)
+def _pairs(inputs, outputs, negatives, alphas) -> None:
+    _array(inputs, "inputs", np.int32, 1)
+    _array(outputs, "outputs", np.int32, 1)
     _array(negatives, "negatives", np.int32, 2)
     _array(alphas, "alphas", np.float32, 1)
-    n = centers.shape[0]
-    _length(contexts, "contexts", n, "pair")
+    n = inputs.shape[0]
+    _length(outputs, "outputs", n, "pair")
     _length(negatives, "negatives", n, "pair")
     _length(alphas, "alphas", n, "pair")
 
@@ -171,8 +174,8 @@ def _pairs(centers, contexts, negatives, alphas) -> None:
 def train_pairs(
     w_in: np.ndarray,
     w_out: np.ndarray,
-    centers: np.ndarray,
-    contexts: np.ndarray,
+    inputs: np.ndarray,
+    outputs: np.ndarray,
     negatives: np.ndarray,
     alphas: np.ndarray,
 ) -> float:
@@ -185,10 +188,10 @@ def train_pairs(
     Args:
         w_in: input vectors, float32 (V, D), updated in place.
         w_out: output vectors, float32 (V, D), updated in place.
-        centers: centre word ids, int32 (P,), in [0, V).
-        contexts: context word ids, int32 (P,), in [0, V).
+        inputs: input word ids (their w_in rows train), int32 (P,), in [0, V).
+        outputs: output word ids (the positive targets), int32 (P,), in [0, V).
         negatives: negative word ids, int32 (P, k); one equal to the pair's
-            context is skipped.
+            output word is skipped.
         alphas: learning rate per pair, float32 (P,).
 
     Returns:
@@ -199,9 +202,9 @@ def train_pairs(
         InvalidArgumentError: an id outside [0, V), or w_in and w_out overlap.
     """
     _vectors(w_in, w_out)
-    _pairs(centers, contexts, negatives, alphas)
+    _pairs(inputs, outputs, negatives, alphas)
     return float(
-        _engine.word2vec_train_pairs(w_in, w_out, centers, contexts, negatives, alphas)
+        _engine.word2vec_train_pairs(w_in, w_out, inputs, outputs, negatives, alphas)
     )
 
 
@@ -226,9 +229,10 @@ def train_corpus(
     Per sentence (word2vec.c's algorithm): each occurrence of word w is kept
     with probability ``keep_prob[w]``; for each kept centre a window b is drawn
     uniformly from 1..window and every kept word within b positions is a
-    context; each (centre, context) pair gets ``negative`` negatives drawn from
-    ``noise``. The learning rate falls linearly from ``alpha_start`` at the
-    first word of the call to ``alpha_end`` at the last.
+    context; each pair (input = the context word, output = the centre) gets
+    ``negative`` negatives drawn from ``noise``. The learning rate falls
+    linearly from ``alpha_start`` at the first word of the call to
+    ``alpha_end`` at the last.
 
     Threads split the tokens into contiguous ranges and update the vectors
     without locks (Hogwild), as word2vec.c and gensim do; with ``threads=1``
@@ -310,8 +314,8 @@ def train_corpus(
 def train_pairs_cuda(
     w_in: Any,
     w_out: Any,
-    centers: Any,
-    contexts: Any,
+    inputs: Any,
+    outputs: Any,
     negatives: Any,
     alphas: Any,
 ) -> float:
@@ -325,7 +329,7 @@ def train_pairs_cuda(
 
     Args:
         w_in, w_out: torch.float32 CUDA tensors (V, D), updated in place.
-        centers, contexts: torch.int32 CUDA tensors (P,).
+        inputs, outputs: torch.int32 CUDA tensors (P,).
         negatives: torch.int32 CUDA tensor (P, k).
         alphas: torch.float32 CUDA tensor (P,).
 
@@ -344,8 +348,8 @@ def train_pairs_cuda(
     arrays = {
         "w_in": w_in,
         "w_out": w_out,
-        "centers": centers,
-        "contexts": contexts,
+        "inputs": inputs,
+        "outputs": outputs,
         "negatives": negatives,
         "alphas": alphas,
     }

@@ -11,7 +11,14 @@ pairs. Each step follows the shared definition:
 2. Dynamic window. For each centre, b is drawn uniformly from 1..window and
    the contexts are the kept words at most b positions away in the same
    sentence. A word at distance d is used with probability
-   (window - d + 1) / window: near words weigh more.
+   (window - d + 1) / window: near words weigh more. Each (centre, context)
+   becomes the pair (input = context, output = centre): the context word's
+   vector is trained to predict the centre, as word2vec.c and gensim do. The
+   set of pairs is the same either way round; the order of the updates is
+   not. Trained the other way (each centre's vector updated 2b times in a
+   row), one-thread models on the project's corpora scored 15.9% analogy
+   and 0.253 similarity against 16.3% and 0.263 this way (means of 10
+   seeds; gensim 16.2% and 0.263).
 3. Negatives. k ids per pair from the noise distribution P(w) ~ count^0.75.
 4. Learning rate. Linear decay over the whole run (see
    ``reference.learning_rate``), taken at each centre's position.
@@ -39,21 +46,21 @@ class PairChunk:
     """A batch of skip-gram pairs ready for ``train_pairs``.
 
     Attributes:
-        centers: centre ids, int32 (P,).
-        contexts: context ids, int32 (P,).
+        inputs: input word ids (a context word; its W_in row trains), int32 (P,).
+        outputs: output word ids (the centre it predicts), int32 (P,).
         negatives: negative ids, int32 (P, k).
         alphas: the learning rate of each pair, float32 (P,).
         words: the sentence words (before subsampling) this chunk covers.
     """
 
-    centers: np.ndarray
-    contexts: np.ndarray
+    inputs: np.ndarray
+    outputs: np.ndarray
     negatives: np.ndarray
     alphas: np.ndarray
     words: int
 
     def __len__(self) -> int:
-        return len(self.centers)
+        return len(self.inputs)
 
 
 class PairStream:
@@ -151,14 +158,15 @@ class PairStream:
         return np.flatnonzero(keep)  # (m,)
 
     def sentence_pairs(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Subsample one sentence and form its (centre, context) pairs.
+        """Subsample one sentence and form its (input, output) pairs.
 
         Args:
             ids: one sentence's word ids, int (n,).
 
         Returns:
-            centers and contexts, int32 (P,) each, ordered by centre position
-            and, for one centre, from the leftmost context to the rightmost;
+            inputs (context words) and outputs (centres), int32 (P,) each,
+            ordered by centre position and, for one centre, from the leftmost
+            context to the rightmost;
             followed by each pair's centre position in the original sentence,
             int64 (P,) (used to place the pair on the learning-rate clock).
         """
@@ -182,9 +190,9 @@ class PairStream:
 
         # Boolean indexing walks row by row: pairs come out centre by centre.
         rows = np.broadcast_to(centre, valid.shape)[valid]  # (P,)
-        centers = kept[rows].astype(np.int32)  # (P,)
-        contexts = kept[context[valid]].astype(np.int32)  # (P,)
-        return centers, contexts, positions[rows]
+        inputs = kept[context[valid]].astype(np.int32)  # (P,)
+        outputs = kept[rows].astype(np.int32)  # (P,)
+        return inputs, outputs, positions[rows]
 
     def chunks(self, sentences: Iterable[np.ndarray]) -> Iterator[PairChunk]:
         """Stream pairs from sentences, a chunk at a time; one call per epoch.
@@ -203,7 +211,7 @@ class PairStream:
         pairs = 0
         words = 0
         for ids in sentences:
-            centers, contexts, positions = self.sentence_pairs(ids)
+            inputs, outputs, positions = self.sentence_pairs(ids)
 
             # 4. The learning rate at each centre's place on the run's clock.
             progress = (self.words_done + positions) / self.total_words  # (P,)
@@ -212,8 +220,8 @@ class PairStream:
             rate = self.alpha * (1.0 - progress)  # (P,)
             rate = np.maximum(rate, floor).astype(np.float32)  # (P,)
 
-            parts.append((centers, contexts, rate))
-            pairs += len(centers)
+            parts.append((inputs, outputs, rate))
+            pairs += len(inputs)
             words += len(ids)
             self.words_done += len(ids)
             if pairs >= self.chunk_pairs:
@@ -224,14 +232,14 @@ class PairStream:
 
     def _close_chunk(self, parts, words: int) -> PairChunk:
         if parts:
-            centers = np.concatenate([p[0] for p in parts])  # (P,)
-            contexts = np.concatenate([p[1] for p in parts])  # (P,)
+            inputs = np.concatenate([p[0] for p in parts])  # (P,)
+            outputs = np.concatenate([p[1] for p in parts])  # (P,)
             alphas = np.concatenate([p[2] for p in parts])  # (P,)
         else:
-            centers = np.zeros(0, np.int32)  # (0,)
-            contexts = np.zeros(0, np.int32)  # (0,)
+            inputs = np.zeros(0, np.int32)  # (0,)
+            outputs = np.zeros(0, np.int32)  # (0,)
             alphas = np.zeros(0, np.float32)  # (0,)
 
         # 3. Negatives for the whole chunk in one draw.
-        negatives = self.draw_negatives((len(centers), self.negative))  # (P, k)
-        return PairChunk(centers, contexts, negatives, alphas, words)
+        negatives = self.draw_negatives((len(inputs), self.negative))  # (P, k)
+        return PairChunk(inputs, outputs, negatives, alphas, words)

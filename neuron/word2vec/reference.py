@@ -10,17 +10,17 @@ Legend:
     k   negatives drawn per pair
     W_in    (V, D) input vectors: the word vectors a user keeps
     W_out   (V, D) output vectors: only used for training
-    c   the centre word's id; v = W_in[c], shape (D,)
-    o   the context word's id (the "positive" target)
+    w   the input word's id: the row of W_in a pair trains; v = W_in[w], (D,)
+    o   the output word's id: the word w should predict (the "positive" target)
     n_j the negative ids, drawn from the noise distribution
     t   one target (o or a kept negative), u_t = W_out[t], shape (D,)
     l_t its label: 1 for o, 0 for a negative
     s_t the score v . u_t, p_t = sigmoid(s_t)
 
-The model. Skip-gram asks "is o a word seen near c?" as a logistic
+The model. Skip-gram asks "is o a word seen near w?" as a logistic
 regression on s = v . u: P(yes) = sigmoid(s). Negative sampling turns the
-V-way softmax into k + 1 binary questions, one true (the real context) and k
-false (random words), so one pair costs O(k D) instead of O(V D):
+V-way softmax into k + 1 binary questions, one true (the real neighbour) and
+k false (random words), so one pair costs O(k D) instead of O(V D):
 
     loss = -log sigmoid(v . u_o) - sum_j log sigmoid(-v . u_j)
 
@@ -40,7 +40,7 @@ and no other row of W_in or W_out has a gradient: a pair touches 1 row of
 W_in and k + 1 rows of W_out.
 
 The SGD step. With g_t = alpha (l_t - p_t) = -alpha (p_t - l_t), a step
-downhill is W_in[c] += sum_t g_t u_t and W_out[t] += g_t v. word2vec applies
+downhill is W_in[w] += sum_t g_t u_t and W_out[t] += g_t v. word2vec applies
 it target by target: W_out[t] changes at once (so a negative drawn twice
 sees its own first update), while the change to v is accumulated in e and
 added at the end, so every target is scored against the same v.
@@ -139,28 +139,28 @@ def learning_rate(alpha: float, progress: float, min_alpha: float | None = None)
 
 
 class PairGradients(NamedTuple):
-    """The loss of one (centre, context) pair and its gradients.
+    """The loss of one (input, output) pair and its gradients.
 
     Attributes:
         loss: -log sigmoid(v . u_o) - sum over kept negatives log sigmoid(-v . u_j).
-        d_center: d loss / d W_in[c], shape (D,).
-        targets: the ids the loss depends on, context first, then kept
-            negatives in order, shape (T,).
-        labels: 1.0 for the context, 0.0 for each negative, shape (T,).
+        d_input: d loss / d W_in[w], shape (D,).
+        targets: the ids the loss depends on, the output word first, then
+            kept negatives in order, shape (T,).
+        labels: 1.0 for the output word, 0.0 for each negative, shape (T,).
         d_targets: d loss / d W_out[targets[i]] per target, shape (T, D). A
             target listed twice has two rows; the gradient of its W_out row is
             their sum.
     """
 
     loss: float
-    d_center: np.ndarray
+    d_input: np.ndarray
     targets: np.ndarray
     labels: np.ndarray
     d_targets: np.ndarray
 
 
 def _targets_and_labels(o: int, negatives) -> tuple[np.ndarray, np.ndarray]:
-    # A negative equal to the context would ask the model to say both "yes"
+    # A negative equal to the output word would ask the model to say both "yes"
     # and "no" about the same word; every path skips it.
     negatives = np.asarray(negatives, dtype=np.int64).reshape(-1)  # (k,)
     kept = negatives[negatives != o]  # (k',)
@@ -171,22 +171,22 @@ def _targets_and_labels(o: int, negatives) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pair_loss_and_gradients(
-    W_in: np.ndarray, W_out: np.ndarray, c: int, o: int, negatives
+    W_in: np.ndarray, W_out: np.ndarray, w: int, o: int, negatives
 ) -> PairGradients:
     """Loss and exact gradients of one skip-gram pair; changes nothing.
 
     Args:
         W_in: input vectors, (V, D), float32 or float64.
         W_out: output vectors, (V, D), same dtype.
-        c: the centre word's id.
-        o: the context word's id.
+        w: the input word's id.
+        o: the output word's id.
         negatives: k negative ids; any equal to o are skipped.
 
     Returns:
         A PairGradients; the loss is a float64 Python float.
     """
     targets, labels = _targets_and_labels(o, negatives)
-    v = W_in[c]  # (D,)
+    v = W_in[w]  # (D,)
     U = W_out[targets]  # (T, D)
 
     # Scores and probabilities, one per target.
@@ -199,21 +199,21 @@ def pair_loss_and_gradients(
 
     # d loss / d s_t = p_t - l_t, then the chain rule through s_t = v . u_t.
     ds = p - labels  # (T,)
-    d_center = (ds @ U).astype(W_in.dtype)  # (D,)
+    d_input = (ds @ U).astype(W_in.dtype)  # (D,)
     d_targets = np.outer(ds, v).astype(W_out.dtype)  # (T, D)
-    return PairGradients(loss, d_center, targets, labels, d_targets)
+    return PairGradients(loss, d_input, targets, labels, d_targets)
 
 
 def train_pair(
-    W_in: np.ndarray, W_out: np.ndarray, c: int, o: int, negatives, alpha: float
+    W_in: np.ndarray, W_out: np.ndarray, w: int, o: int, negatives, alpha: float
 ) -> float:
     """One SGD step on one pair, in place, in word2vec's sequential order.
 
     Args:
-        W_in: input vectors, (V, D), float32 or float64; row c is updated.
+        W_in: input vectors, (V, D), float32 or float64; row w is updated.
         W_out: output vectors, (V, D), same dtype; target rows are updated.
-        c: the centre word's id.
-        o: the context word's id.
+        w: the input word's id.
+        o: the output word's id.
         negatives: k negative ids; any equal to o are skipped.
         alpha: the learning rate for this pair.
 
@@ -225,7 +225,7 @@ def train_pair(
     alpha = dtype.type(alpha)
 
     # v is copied: every target is scored against the value before this step.
-    v = W_in[c].copy()  # (D,)
+    v = W_in[w].copy()  # (D,)
     e = np.zeros_like(v)  # (D,) the accumulated update of v
 
     loss = 0.0  # float64: thousands of small terms per chunk
@@ -240,15 +240,15 @@ def train_pair(
         e += g * u
         W_out[t] += g * v
 
-    W_in[c] += e
+    W_in[w] += e
     return loss
 
 
 def train_pairs(
     W_in: np.ndarray,
     W_out: np.ndarray,
-    centers: np.ndarray,
-    contexts: np.ndarray,
+    inputs: np.ndarray,
+    outputs: np.ndarray,
     negatives: np.ndarray,
     alphas: np.ndarray,
 ) -> float:
@@ -257,8 +257,8 @@ def train_pairs(
     Args:
         W_in: input vectors, (V, D), float32 or float64, C-contiguous.
         W_out: output vectors, (V, D), same dtype and layout.
-        centers: centre ids, (P,), integers in [0, V).
-        contexts: context ids, (P,), integers in [0, V).
+        inputs: input word ids (their W_in rows train), (P,), in [0, V).
+        outputs: output word ids (the positive targets), (P,), in [0, V).
         negatives: negative ids, (P, k), integers in [0, V).
         alphas: the learning rate of each pair, (P,).
 
@@ -270,21 +270,21 @@ def train_pairs(
         ShapeError: arrays of inconsistent shapes.
         InvalidArgumentError: an id outside [0, V).
     """
-    _check_pairs(W_in, W_out, centers, contexts, negatives, alphas)
+    _check_pairs(W_in, W_out, inputs, outputs, negatives, alphas)
     loss = 0.0
-    for i in range(len(centers)):
+    for i in range(len(inputs)):
         loss += train_pair(
             W_in,
             W_out,
-            int(centers[i]),
-            int(contexts[i]),
+            int(inputs[i]),
+            int(outputs[i]),
             negatives[i],
             float(alphas[i]),
         )
     return loss
 
 
-def _check_pairs(W_in, W_out, centers, contexts, negatives, alphas) -> None:
+def _check_pairs(W_in, W_out, inputs, outputs, negatives, alphas) -> None:
     for name, W in (("W_in", W_in), ("W_out", W_out)):
         if not isinstance(W, np.ndarray) or W.dtype not in (np.float32, np.float64):
             got = getattr(W, "dtype", type(W).__name__)
@@ -298,17 +298,17 @@ def _check_pairs(W_in, W_out, centers, contexts, negatives, alphas) -> None:
             f"{W_in.shape} {W_in.dtype} and {W_out.shape} {W_out.dtype}; "
             "create both with the same shape and dtype"
         )
-    P = len(centers)
-    shapes = (np.shape(contexts), np.shape(alphas), np.shape(negatives)[:1])
-    if np.ndim(centers) != 1 or np.ndim(negatives) != 2 or shapes != ((P,),) * 3:
+    P = len(inputs)
+    shapes = (np.shape(outputs), np.shape(alphas), np.shape(negatives)[:1])
+    if np.ndim(inputs) != 1 or np.ndim(negatives) != 2 or shapes != ((P,),) * 3:
         raise ShapeError(
-            "expected centers (P,), contexts (P,), negatives (P, k), alphas (P,), "
-            f"got {np.shape(centers)}, {np.shape(contexts)}, "
+            "expected inputs (P,), outputs (P,), negatives (P, k), alphas (P,), "
+            f"got {np.shape(inputs)}, {np.shape(outputs)}, "
             f"{np.shape(negatives)}, {np.shape(alphas)}; "
             "give one row per pair"
         )
     V = W_in.shape[0]
-    for name, ids in (("centers", centers), ("contexts", contexts)):
+    for name, ids in (("inputs", inputs), ("outputs", outputs)):
         ids = np.asarray(ids)
         if ids.size and (ids.min() < 0 or ids.max() >= V):
             raise InvalidArgumentError(

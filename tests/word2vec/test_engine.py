@@ -26,14 +26,14 @@ TOL = {"rtol": 2e-5, "atol": 2e-7}
 # ---- a NumPy rendering of the contract's math ------------------------------
 
 
-def numpy_train_pairs(w_in, w_out, centers, contexts, negatives, alphas):
+def numpy_train_pairs(w_in, w_out, inputs, outputs, negatives, alphas):
     """The contract's pair update in float64, written out one step at a time.
 
     Returns updated float64 copies of w_in and w_out and the summed loss.
     """
     w_in, w_out = w_in.astype(np.float64), w_out.astype(np.float64)  # (V, D)
     loss = 0.0
-    for c, o, negs, alpha in zip(centers, contexts, negatives, alphas, strict=True):
+    for c, o, negs, alpha in zip(inputs, outputs, negatives, alphas, strict=True):
         v = w_in[c].copy()  # (D,) the centre before this pair
         e = np.zeros_like(v)  # (D,)
         targets = [(o, 1.0)] + [(n, 0.0) for n in negs if n != o]
@@ -62,15 +62,15 @@ class TestTrainPairs:
         V, D, P, k = 50, 37, 200, 5
         w_in, w_out = random_vectors(rng, V, D)
         w_in *= 40  # scores of a few units, so sigmoid is not flat
-        centers = rng.integers(0, V, P).astype(np.int32)
-        contexts = rng.integers(0, V, P).astype(np.int32)
+        inputs = rng.integers(0, V, P).astype(np.int32)
+        outputs = rng.integers(0, V, P).astype(np.int32)
         negatives = rng.integers(0, V, (P, k)).astype(np.int32)
         alphas = rng.uniform(0.01, 0.05, P).astype(np.float32)
         expected_in, expected_out, expected_loss = numpy_train_pairs(
-            w_in, w_out, centers, contexts, negatives, alphas
+            w_in, w_out, inputs, outputs, negatives, alphas
         )
 
-        loss = engine.train_pairs(w_in, w_out, centers, contexts, negatives, alphas)
+        loss = engine.train_pairs(w_in, w_out, inputs, outputs, negatives, alphas)
 
         np.testing.assert_allclose(w_in, expected_in, **TOL)
         np.testing.assert_allclose(w_out, expected_out, **TOL)
@@ -79,14 +79,14 @@ class TestTrainPairs:
     def test_repeated_negative_sees_its_first_update(self, rng):
         w_in, w_out = random_vectors(rng, 6, 9)
         w_in *= 30
-        centers, contexts = np.array([1], np.int32), np.array([2], np.int32)
+        inputs, outputs = np.array([1], np.int32), np.array([2], np.int32)
         negatives = np.array([[4, 4, 5]], np.int32)
         alphas = np.array([0.5], np.float32)  # large: the two uses differ clearly
         expected_in, expected_out, expected_loss = numpy_train_pairs(
-            w_in, w_out, centers, contexts, negatives, alphas
+            w_in, w_out, inputs, outputs, negatives, alphas
         )
 
-        loss = engine.train_pairs(w_in, w_out, centers, contexts, negatives, alphas)
+        loss = engine.train_pairs(w_in, w_out, inputs, outputs, negatives, alphas)
 
         np.testing.assert_allclose(w_in, expected_in, **TOL)
         np.testing.assert_allclose(w_out, expected_out, **TOL)
@@ -94,16 +94,16 @@ class TestTrainPairs:
 
     def test_negative_equal_to_the_context_is_skipped(self, rng):
         w_in, w_out = random_vectors(rng, 5, 8)
-        centers, contexts = np.array([0], np.int32), np.array([3], np.int32)
+        inputs, outputs = np.array([0], np.int32), np.array([3], np.int32)
         alphas = np.array([0.1], np.float32)
         with_context = (w_in.copy(), w_out.copy())
         without = (w_in.copy(), w_out.copy())
 
         loss_a = engine.train_pairs(
-            *with_context, centers, contexts, np.array([[3, 1, 3]], np.int32), alphas
+            *with_context, inputs, outputs, np.array([[3, 1, 3]], np.int32), alphas
         )
         loss_b = engine.train_pairs(
-            *without, centers, contexts, np.array([[1]], np.int32), alphas
+            *without, inputs, outputs, np.array([[1]], np.int32), alphas
         )
 
         assert loss_a == loss_b
@@ -169,19 +169,20 @@ class TestTrainCorpusExact:
         noise = np.zeros(V)
         noise[noise_word] = 1.0
 
-        # The pairs the loop forms: each centre with its neighbours, in order.
-        centers, contexts = [], []
+        # The pairs the loop forms: for each centre in order, each neighbour
+        # from left to right predicts it.
+        inputs, outputs = [], []
         for a, b in zip(offsets[:-1], offsets[1:], strict=True):
             for i in range(a, b):
                 for j in (i - 1, i + 1):
                     if a <= j < b:
-                        centers.append(tokens[i])
-                        contexts.append(tokens[j])
-        P = len(centers)
+                        inputs.append(tokens[j])
+                        outputs.append(tokens[i])
+        P = len(inputs)
         negatives = np.full((P, negative), noise_word, np.int32)
         alphas = np.full(P, 0.05, np.float32)
         expected_in, expected_out, expected_loss = numpy_train_pairs(
-            w_in, w_out, centers, contexts, negatives, alphas
+            w_in, w_out, inputs, outputs, negatives, alphas
         )
 
         neuron_engine.set_simd(simd)
@@ -521,8 +522,8 @@ def valid_pairs_call(**change):
     args = {
         "w_in": np.zeros((6, 4), np.float32),
         "w_out": np.zeros((6, 4), np.float32),
-        "centers": np.array([0, 1], np.int32),
-        "contexts": np.array([2, 3], np.int32),
+        "inputs": np.array([0, 1], np.int32),
+        "outputs": np.array([2, 3], np.int32),
         "negatives": np.array([[4, 5], [5, 4]], np.int32),
         "alphas": np.array([0.1, 0.1], np.float32),
     }
@@ -534,11 +535,11 @@ def valid_pairs_call(**change):
     ("change", "error", "match"),
     [
         (
-            {"centers": np.array([0, 1])},
+            {"inputs": np.array([0, 1])},
             DTypeError,
-            "centers of dtype int32, got int64",
+            "inputs of dtype int32, got int64",
         ),
-        ({"contexts": np.array([2], np.int32)}, ShapeError, "contexts of length 2"),
+        ({"outputs": np.array([2], np.int32)}, ShapeError, "outputs of length 2"),
         ({"negatives": np.array([4, 5], np.int32)}, ShapeError, "negatives with 2 dim"),
         (
             {"negatives": np.zeros((3, 2), np.int32)},
@@ -547,9 +548,9 @@ def valid_pairs_call(**change):
         ),
         ({"alphas": np.array([0.1, 0.1])}, DTypeError, "alphas of dtype float32"),
         (
-            {"centers": np.array([0, 6], np.int32)},
+            {"inputs": np.array([0, 6], np.int32)},
             InvalidArgumentError,
-            r"centers.*got 6",
+            r"inputs.*got 6",
         ),
         (
             {"negatives": np.array([[4, 5], [5, -3]], np.int32)},

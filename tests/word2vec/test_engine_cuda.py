@@ -20,17 +20,17 @@ needs_gpu = pytest.mark.skipif(
 
 
 def distinct_row_batch(rng, V=4000, D=100, P=500, k=5):
-    """Pairs whose centres are all different and whose targets (contexts and
+    """Pairs whose inputs are all different and whose targets (outputs and
     negatives) are all different, so no two pairs share a row: the GPU's
     concurrent pairs then cannot race and must match the sequential CPU."""
-    centers = rng.permutation(V)[:P].astype(np.int32)  # (P,)
+    inputs = rng.permutation(V)[:P].astype(np.int32)  # (P,)
     targets = rng.permutation(V)[: P * (k + 1)].astype(np.int32)  # (P (k+1),)
-    contexts = targets[:P].copy()  # (P,)
+    outputs = targets[:P].copy()  # (P,)
     negatives = targets[P:].reshape(P, k).copy()  # (P, k)
     alphas = rng.uniform(0.01, 0.05, P).astype(np.float32)  # (P,)
     w_in = ((rng.random((V, D)) - 0.5) * 0.5).astype(np.float32)  # (V, D)
     w_out = ((rng.random((V, D)) - 0.5) * 0.5).astype(np.float32)  # (V, D)
-    return w_in, w_out, centers, contexts, negatives, alphas
+    return w_in, w_out, inputs, outputs, negatives, alphas
 
 
 def to_gpu(arrays):
@@ -84,12 +84,12 @@ def test_repeated_rows_still_train():
     V, D, P = 10, 16, 2000
     w_in = torch.rand(V, D, device="cuda") - 0.5
     w_out = torch.zeros(V, D, device="cuda")
-    centers = torch.zeros(P, dtype=torch.int32, device="cuda")
-    contexts = torch.ones(P, dtype=torch.int32, device="cuda")
+    inputs = torch.zeros(P, dtype=torch.int32, device="cuda")
+    outputs = torch.ones(P, dtype=torch.int32, device="cuda")
     negatives = torch.randint(2, V, (P, 5), dtype=torch.int32, device="cuda")
     alphas = torch.full((P,), 0.01, device="cuda")
-    first = engine.train_pairs_cuda(w_in, w_out, centers, contexts, negatives, alphas)
-    second = engine.train_pairs_cuda(w_in, w_out, centers, contexts, negatives, alphas)
+    first = engine.train_pairs_cuda(w_in, w_out, inputs, outputs, negatives, alphas)
+    second = engine.train_pairs_cuda(w_in, w_out, inputs, outputs, negatives, alphas)
     assert np.isfinite(first) and second < first
 
 

@@ -25,7 +25,7 @@ def test_initial_matrices_follow_the_contract():
     # One-word sentences form no pairs, so training leaves the start untouched.
     model = Word2Vec(vector_size=8, min_count=1, backend="reference", seed=5)
     model.fit([["a"], ["b"], ["a"]])
-    expected = np.random.default_rng(5).uniform(-0.5 / 8, 0.5 / 8, size=(2, 8))
+    expected = np.random.default_rng(5).uniform(-1 / 8, 1 / 8, size=(2, 8))
     np.testing.assert_array_equal(model.w_in, expected.astype(np.float32))
     np.testing.assert_array_equal(model.w_out, 0)
     assert model.w_in.dtype == model.w_out.dtype == np.float32

@@ -21,7 +21,7 @@ def concatenated(chunks):
     chunks = list(chunks)
     return {
         name: np.concatenate([getattr(c, name) for c in chunks])
-        for name in ("centers", "contexts", "negatives", "alphas")
+        for name in ("inputs", "outputs", "negatives", "alphas")
     }
 
 
@@ -33,13 +33,13 @@ def test_same_seed_same_pairs_other_seed_other_pairs(rng):
     c = concatenated(stream(keep_prob=keep, seed=8).chunks(sentences))
     for name in a:
         np.testing.assert_array_equal(a[name], b[name])
-    assert not np.array_equal(a["centers"], c["centers"])
+    assert not np.array_equal(a["inputs"], c["inputs"])
 
 
 def test_dtypes_and_shapes():
     (chunk,) = stream().chunks([np.arange(8)])
     P = len(chunk)
-    assert chunk.centers.dtype == chunk.contexts.dtype == np.int32
+    assert chunk.inputs.dtype == chunk.outputs.dtype == np.int32
     assert chunk.negatives.dtype == np.int32 and chunk.negatives.shape == (P, 3)
     assert chunk.alphas.dtype == np.float32 and chunk.alphas.shape == (P,)
     assert chunk.words == 8
@@ -58,15 +58,15 @@ class TestWindow:
     sentence = np.arange(20_000)
 
     def test_every_context_is_within_the_window_and_the_sentence(self):
-        centers, contexts, _ = stream(window=4).sentence_pairs(self.sentence[:50])
-        distance = np.abs(contexts.astype(int) - centers)
+        inputs, outputs, _ = stream(window=4).sentence_pairs(self.sentence[:50])
+        distance = np.abs(outputs.astype(int) - inputs)
         assert distance.min() == 1 and distance.max() == 4
-        assert contexts.min() >= 0 and contexts.max() < 50
+        assert outputs.min() >= 0 and outputs.max() < 50
 
     def test_distances_follow_the_dynamic_window(self):
         W = 5
-        centers, contexts, _ = stream(window=W).sentence_pairs(self.sentence)
-        distance = np.abs(contexts.astype(int) - centers)
+        inputs, outputs, _ = stream(window=W).sentence_pairs(self.sentence)
+        distance = np.abs(outputs.astype(int) - inputs)
         counts = np.bincount(distance, minlength=W + 1)[1:]  # (W,)
 
         # Distance d is used when b >= d: probability (W - d + 1) / W, so the
@@ -76,7 +76,7 @@ class TestWindow:
 
     def test_sentences_do_not_mix(self):
         chunk = next(stream(window=5).chunks([np.arange(5), np.arange(5, 10)]))
-        same = (chunk.centers < 5) == (chunk.contexts < 5)
+        same = (chunk.inputs < 5) == (chunk.outputs < 5)
         assert same.all()
 
 
@@ -123,12 +123,13 @@ def test_alphas_decay_linearly_across_epochs():
     first = concatenated(list(pairs.chunks([sentence])))
     second = concatenated(list(pairs.chunks([sentence])))
 
-    # An id is its position: alpha = alpha0 (1 - (words before + position) / total).
+    # An id is its position, and a pair takes the rate at its centre (the
+    # output): alpha = alpha0 (1 - (words before + position) / total).
     np.testing.assert_allclose(
-        first["alphas"], 0.02 * (1 - first["centers"] / 2_000), rtol=1e-6
+        first["alphas"], 0.02 * (1 - first["outputs"] / 2_000), rtol=1e-6
     )
     np.testing.assert_allclose(
-        second["alphas"], 0.02 * (1 - (1_000 + second["centers"]) / 2_000), rtol=1e-5
+        second["alphas"], 0.02 * (1 - (1_000 + second["outputs"]) / 2_000), rtol=1e-5
     )
     assert first["alphas"][0] == pytest.approx(0.02)
     assert second["alphas"].min() >= 0.02 * 1e-4

@@ -25,7 +25,7 @@ def dense_gradients(w_in, w_out, c, o, negatives):
     """The reference's gradients scattered into full (V, D) matrices."""
     result = reference.pair_loss_and_gradients(w_in, w_out, c, o, negatives)
     d_in = np.zeros_like(w_in)  # (V, D)
-    d_in[c] = result.d_center
+    d_in[c] = result.d_input
     d_out = np.zeros_like(w_out)  # (V, D)
     np.add.at(d_out, result.targets, result.d_targets)
     return result.loss, d_in, d_out
@@ -103,7 +103,7 @@ class TestGradients:
         result = reference.pair_loss_and_gradients(w_in, w_out, 0, 1, [2, 3, 4])
         assert result.loss == pytest.approx(4 * np.log(2))
         # Every u is zero, so v gets no gradient yet; each u moves along v.
-        np.testing.assert_array_equal(result.d_center, 0)
+        np.testing.assert_array_equal(result.d_input, 0)
         np.testing.assert_allclose(result.d_targets[0], -0.5 * w_in[0])
 
 
@@ -152,21 +152,21 @@ class TestTrainPair:
 
 class TestTrainPairs:
     def pairs(self, rng, P=40):
-        centers = rng.integers(0, V, P).astype(np.int32)  # (P,)
-        contexts = rng.integers(0, V, P).astype(np.int32)  # (P,)
+        inputs = rng.integers(0, V, P).astype(np.int32)  # (P,)
+        outputs = rng.integers(0, V, P).astype(np.int32)  # (P,)
         negatives = rng.integers(0, V, (P, K)).astype(np.int32)  # (P, K)
         alphas = np.linspace(0.05, 0.01, P).astype(np.float32)  # (P,)
-        return centers, contexts, negatives, alphas
+        return inputs, outputs, negatives, alphas
 
     def test_equals_a_loop_of_train_pair(self, rng):
         w_in, w_out = matrices(rng, np.float32)
         a_in, a_out = w_in.copy(), w_out.copy()
-        centers, contexts, negatives, alphas = self.pairs(rng)
+        inputs, outputs, negatives, alphas = self.pairs(rng)
 
-        total = reference.train_pairs(w_in, w_out, centers, contexts, negatives, alphas)
+        total = reference.train_pairs(w_in, w_out, inputs, outputs, negatives, alphas)
         expected = sum(
             reference.train_pair(a_in, a_out, c, o, n, a)
-            for c, o, n, a in zip(centers, contexts, negatives, alphas, strict=True)
+            for c, o, n, a in zip(inputs, outputs, negatives, alphas, strict=True)
         )
         assert isinstance(total, float)
         assert total == expected
@@ -186,17 +186,15 @@ class TestTrainPairs:
 
     def test_rejects_bad_input(self, rng):
         w_in, w_out = matrices(rng, np.float32)
-        centers, contexts, negatives, alphas = self.pairs(rng)
+        inputs, outputs, negatives, alphas = self.pairs(rng)
         with pytest.raises(DTypeError, match="expected W_in as a float32"):
             reference.train_pairs(
-                w_in.astype(int), w_out, centers, contexts, negatives, alphas
+                w_in.astype(int), w_out, inputs, outputs, negatives, alphas
             )
         with pytest.raises(ShapeError, match=r"negatives \(P, k\)"):
-            reference.train_pairs(
-                w_in, w_out, centers, contexts, negatives[:-1], alphas
-            )
-        with pytest.raises(InvalidArgumentError, match=r"centers in \[0, 12\)"):
-            reference.train_pairs(w_in, w_out, centers + V, contexts, negatives, alphas)
+            reference.train_pairs(w_in, w_out, inputs, outputs, negatives[:-1], alphas)
+        with pytest.raises(InvalidArgumentError, match=r"inputs in \[0, 12\)"):
+            reference.train_pairs(w_in, w_out, inputs + V, outputs, negatives, alphas)
 
 
 def test_learning_rate_decays_linearly_to_a_floor():

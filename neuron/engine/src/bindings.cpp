@@ -307,47 +307,47 @@ void check_vectors(const OutArray& w_in, const OutArray& w_out, int device_type)
   }
 }
 
-// The pair arrays: centers, contexts (P,) int32; negatives (P, k) int32; alphas (P,) float32.
-std::pair<std::int64_t, std::int64_t> check_pairs(const InArray& centers, const InArray& contexts,
+// The pair arrays: inputs, outputs (P,) int32; negatives (P, k) int32; alphas (P,) float32.
+std::pair<std::int64_t, std::int64_t> check_pairs(const InArray& inputs, const InArray& outputs,
                                                   const InArray& negatives, const InArray& alphas,
                                                   int device_type) {
-  check_typed<std::int32_t>(centers, "centers", 1, "int32", device_type);
-  check_typed<std::int32_t>(contexts, "contexts", 1, "int32", device_type);
+  check_typed<std::int32_t>(inputs, "inputs", 1, "int32", device_type);
+  check_typed<std::int32_t>(outputs, "outputs", 1, "int32", device_type);
   check_typed<std::int32_t>(negatives, "negatives", 2, "int32", device_type);
   check_typed<float>(alphas, "alphas", 1, "float32", device_type);
-  const auto P = static_cast<std::int64_t>(centers.shape(0));
-  check_length(contexts, "contexts", P, "pair");
+  const auto P = static_cast<std::int64_t>(inputs.shape(0));
+  check_length(outputs, "outputs", P, "pair");
   check_length(negatives, "negatives", P, "pair");
   check_length(alphas, "alphas", P, "pair");
   return {P, static_cast<std::int64_t>(negatives.shape(1))};
 }
 
-double word2vec_train_pairs(OutArray& w_in, OutArray& w_out, const InArray& centers,
-                            const InArray& contexts, const InArray& negatives,
+double word2vec_train_pairs(OutArray& w_in, OutArray& w_out, const InArray& inputs,
+                            const InArray& outputs, const InArray& negatives,
                             const InArray& alphas) {
   const int cpu = nb::device::cpu::value;
   check_vectors(w_in, w_out, cpu);
-  auto [P, k] = check_pairs(centers, contexts, negatives, alphas, cpu);
+  auto [P, k] = check_pairs(inputs, outputs, negatives, alphas, cpu);
   const auto V = static_cast<std::int64_t>(w_in.shape(0));
   const auto D = static_cast<std::int64_t>(w_in.shape(1));
-  const auto* c = static_cast<const std::int32_t*>(centers.data());
-  const auto* o = static_cast<const std::int32_t*>(contexts.data());
+  const auto* c = static_cast<const std::int32_t*>(inputs.data());
+  const auto* o = static_cast<const std::int32_t*>(outputs.data());
   const auto* n = static_cast<const std::int32_t*>(negatives.data());
-  neuron::word2vec_check_ids(c, P, V, "centers");
-  neuron::word2vec_check_ids(o, P, V, "contexts");
+  neuron::word2vec_check_ids(c, P, V, "inputs");
+  neuron::word2vec_check_ids(o, P, V, "outputs");
   neuron::word2vec_check_ids(n, P * k, V, "negatives");
   return neuron::word2vec_train_pairs_cpu(static_cast<float*>(w_in.data()),
                                           static_cast<float*>(w_out.data()), V, D, c, o, n,
                                           static_cast<const float*>(alphas.data()), P, k);
 }
 
-double word2vec_train_pairs_cuda(OutArray& w_in, OutArray& w_out, const InArray& centers,
-                                 const InArray& contexts, const InArray& negatives,
+double word2vec_train_pairs_cuda(OutArray& w_in, OutArray& w_out, const InArray& inputs,
+                                 const InArray& outputs, const InArray& negatives,
                                  const InArray& alphas, std::uintptr_t stream) {
   const int cuda = nb::device::cuda::value;
   check_vectors(w_in, w_out, cuda);
-  auto [P, k] = check_pairs(centers, contexts, negatives, alphas, cuda);
-  for (const InArray* a : {&centers, &contexts, &negatives, &alphas}) {
+  auto [P, k] = check_pairs(inputs, outputs, negatives, alphas, cuda);
+  for (const InArray* a : {&inputs, &outputs, &negatives, &alphas}) {
     if (a->device_id() != w_in.device_id()) {
       throw EngineError(ErrorKind::Device,
                         "expected every pair array on " + device_string(cuda, w_in.device_id()) +
@@ -358,8 +358,8 @@ double word2vec_train_pairs_cuda(OutArray& w_in, OutArray& w_out, const InArray&
   return neuron::cuda_word2vec_train_pairs(
       static_cast<float*>(w_in.data()), static_cast<float*>(w_out.data()),
       static_cast<std::int64_t>(w_in.shape(0)), static_cast<std::int64_t>(w_in.shape(1)),
-      static_cast<const std::int32_t*>(centers.data()),
-      static_cast<const std::int32_t*>(contexts.data()),
+      static_cast<const std::int32_t*>(inputs.data()),
+      static_cast<const std::int32_t*>(outputs.data()),
       static_cast<const std::int32_t*>(negatives.data()), static_cast<const float*>(alphas.data()),
       P, k, w_in.device_id(), stream);
 }
@@ -545,11 +545,11 @@ NB_MODULE(_engine, m) {
         "out = exp(x) with the CPU kernels' polynomial exp at the active SIMD level.");
 
   m.def("word2vec_train_pairs", &word2vec_train_pairs, nb::arg("w_in"), nb::arg("w_out"),
-        nb::arg("centers"), nb::arg("contexts"), nb::arg("negatives"), nb::arg("alphas"),
+        nb::arg("inputs"), nb::arg("outputs"), nb::arg("negatives"), nb::arg("alphas"),
         nb::call_guard<nb::gil_scoped_release>(),
         "Skip-gram negative-sampling SGD on pairs in order, exact sigmoid; the float64 loss.");
   m.def("word2vec_train_pairs_cuda", &word2vec_train_pairs_cuda, nb::arg("w_in"), nb::arg("w_out"),
-        nb::arg("centers"), nb::arg("contexts"), nb::arg("negatives"), nb::arg("alphas"),
+        nb::arg("inputs"), nb::arg("outputs"), nb::arg("negatives"), nb::arg("alphas"),
         nb::arg("stream") = 0, nb::call_guard<nb::gil_scoped_release>(),
         "train_pairs on CUDA arrays, one warp per pair (Hogwild within the batch).");
   m.def("word2vec_train_corpus", &word2vec_train_corpus, nb::arg("w_in"), nb::arg("w_out"),

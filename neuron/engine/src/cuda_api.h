@@ -46,9 +46,9 @@ void cuda_softmax_backward(const float* y, const float* dy, float* dx, std::int6
 
 // Skip-gram negative-sampling SGD on a batch of pairs (word2vec_cuda.cu); returns the summed loss
 // and raises InvalidArgument naming the first pair with an id outside [0, V).
-//   w_in, w_out: (V, D)  centers, contexts: (P,)  negatives: (P, k)  alphas: (P,), device memory
+//   w_in, w_out: (V, D)  inputs, outputs: (P,)  negatives: (P, k)  alphas: (P,), device memory
 double cuda_word2vec_train_pairs(float* w_in, float* w_out, std::int64_t V, std::int64_t D,
-                                 const std::int32_t* centers, const std::int32_t* contexts,
+                                 const std::int32_t* inputs, const std::int32_t* outputs,
                                  const std::int32_t* negatives, const float* alphas, std::int64_t P,
                                  std::int64_t k, int device, std::uintptr_t stream);
 

@@ -182,21 +182,21 @@ void word2vec_check_options(const Word2VecCorpusOptions& o) {
 // ---- the deterministic pair path ----------------------------------------------------------------
 
 double word2vec_train_pairs_cpu(float* w_in, float* w_out, std::int64_t V, std::int64_t D,
-                                const std::int32_t* centers, const std::int32_t* contexts,
+                                const std::int32_t* inputs, const std::int32_t* outputs,
                                 const std::int32_t* negatives, const float* alphas, std::int64_t P,
                                 std::int64_t k) {
   (void)V;
   std::vector<float> e(D);  // (D,) the pair's update of v
   double loss = 0.0;
   for (std::int64_t p = 0; p < P; ++p) {
-    float* v = w_in + static_cast<std::int64_t>(centers[p]) * D;  // (D,)
-    const std::int32_t o = contexts[p];
+    float* v = w_in + static_cast<std::int64_t>(inputs[p]) * D;  // (D,)
+    const std::int32_t o = outputs[p];
     const float alpha = alphas[p];
     std::fill(e.begin(), e.end(), 0.0f);
 
     for (std::int64_t t = -1; t < k; ++t) {
       const std::int32_t target = t < 0 ? o : negatives[p * k + t];
-      if (t >= 0 && target == o) continue;  // a negative equal to the context is skipped
+      if (t >= 0 && target == o) continue;  // a negative equal to the output word is skipped
       const double label = t < 0 ? 1.0 : 0.0;
       float* u = w_out + static_cast<std::int64_t>(target) * D;  // (D,)
 

@@ -1,8 +1,9 @@
 // Skip-gram with negative sampling on the CPU: a deterministic pair path and the fast corpus loop.
 //
 // Legend: V vocabulary size, D vector size, k negatives per pair, P pairs, N tokens, S sentences.
-// Every matrix is row-major float32: W_in (V, D) the input (centre) vectors, W_out (V, D) the
-// output (context) vectors, both updated in place. Arguments are validated by
+// Every matrix is row-major float32: W_in (V, D) the input vectors (the word vectors kept),
+// W_out (V, D) the output vectors, both updated in place. A pair (w, o) trains W_in[w] to
+// predict o; in a window w is a context word and o the centre, as in word2vec.c. Arguments are validated by
 // word2vec_check_* below (the binding calls them); the training functions assume valid input.
 #pragma once
 
@@ -15,9 +16,9 @@ namespace neuron {
 //     s = v.W_out[t]; g = alpha (l - sigmoid(s)); e += g W_out[t]; W_out[t] += g v
 //   W_in[c] += e
 // Returns the summed loss -log sigmoid(s_o) - sum log sigmoid(-s_n), in float64.
-//   w_in, w_out: (V, D)   centers, contexts: (P,)   negatives: (P, k)   alphas: (P,)
+//   w_in, w_out: (V, D)   inputs, outputs: (P,)   negatives: (P, k)   alphas: (P,)
 double word2vec_train_pairs_cpu(float* w_in, float* w_out, std::int64_t V, std::int64_t D,
-                                const std::int32_t* centers, const std::int32_t* contexts,
+                                const std::int32_t* inputs, const std::int32_t* outputs,
                                 const std::int32_t* negatives, const float* alphas, std::int64_t P,
                                 std::int64_t k);
 

@@ -1,10 +1,10 @@
 // Skip-gram negative-sampling updates for a batch of pairs on the GPU, float32.
 //
 // Legend: V vocabulary size, D vector size, k negatives, P pairs in the batch.
-// For each pair (c, o) with negatives n_1..n_k and rate alpha (the contract of word2vec_cpu.h):
-//   v = W_in[c]; for t in [o, n_1..n_k] (a negative equal to o skipped), label l:
+// For each pair (input w, output o) with negatives n_1..n_k and rate alpha (the contract of word2vec_cpu.h):
+//   v = W_in[w]; for t in [o, n_1..n_k] (a negative equal to o skipped), label l:
 //     s = v . W_out[t];  g = alpha (l - sigmoid(s));  e += g W_out[t];  W_out[t] += g v
-//   W_in[c] += e;  loss += -log sigmoid(s_o) - sum_n log sigmoid(-s_n)
+//   W_in[w] += e;  loss += -log sigmoid(s_o) - sum_n log sigmoid(-s_n)
 // The score and the gradient step are fused in one kernel, word2vec_pairs_bwd_kernel (named for
 // its output, the SGD update; there is no separate forward).
 //
@@ -13,7 +13,7 @@
 // (the value before the pair) and of e in shared memory, which only that lane touches; the dot
 // product is a 5-step __shfl_xor_sync reduction that leaves s in every lane. W_out rows are
 // updated with atomicAdd (another pair of the batch may update the same row at the same time) and
-// W_in[c] += e likewise. Within a pair the updates are sequential (a lane reads its own
+// W_in[w] += e likewise. Within a pair the updates are sequential (a lane reads its own
 // atomicAdd), so a repeated negative sees its first update as on the CPU. Across pairs of one
 // batch the reads are racy (Hogwild): a pair may read a row before or after another pair's
 // update. A batch whose pairs touch disjoint rows gives the CPU's train_pairs result to float32
@@ -65,9 +65,9 @@ __device__ float warp_sum(float v) {
 
 __device__ float log_sigmoid(float x) { return fminf(x, 0.0f) - log1pf(expf(-fabsf(x))); }
 
-//   w_in, w_out: (V, D)  centers, contexts: (P,)  negatives: (P, k)  alphas: (P,)
+//   w_in, w_out: (V, D)  inputs, outputs: (P,)  negatives: (P, k)  alphas: (P,)
 __global__ void word2vec_pairs_bwd_kernel(float* w_in, float* w_out, int V, int D,
-                                          const int* centers, const int* contexts,
+                                          const int* inputs, const int* outputs,
                                           const int* negatives, const float* alphas, long long P,
                                           int k, PairsResult* result) {
   extern __shared__ float shared[];  // (warps per block, 2, D)
@@ -75,13 +75,13 @@ __global__ void word2vec_pairs_bwd_kernel(float* w_in, float* w_out, int V, int 
   const int warp = threadIdx.x / kWarp;
   const long long p = static_cast<long long>(blockIdx.x) * (blockDim.x / kWarp) + warp;
   if (p >= P) return;
-  float* v = shared + static_cast<long long>(warp) * 2 * D;  // (D,) W_in[c] before the pair
-  float* e = v + D;                                          // (D,) the pair's update of W_in[c]
+  float* v = shared + static_cast<long long>(warp) * 2 * D;  // (D,) W_in[w] before the pair
+  float* e = v + D;                                          // (D,) the pair's update of W_in[w]
 
   // A pair with any id out of range is not trained and is reported.
-  const int c = centers[p];
-  const int o = contexts[p];
-  bool bad = c < 0 || c >= V || o < 0 || o >= V;
+  const int w = inputs[p];
+  const int o = outputs[p];
+  bool bad = w < 0 || w >= V || o < 0 || o >= V;
   for (int t = 0; t < k; ++t) {
     const int n = negatives[p * k + t];
     bad |= n < 0 || n >= V;
@@ -91,7 +91,7 @@ __global__ void word2vec_pairs_bwd_kernel(float* w_in, float* w_out, int V, int 
     return;
   }
 
-  float* in_row = w_in + static_cast<long long>(c) * D;  // (D,)
+  float* in_row = w_in + static_cast<long long>(w) * D;  // (D,)
   for (int j = lane; j < D; j += kWarp) {
     v[j] = in_row[j];
     e[j] = 0.0f;
@@ -123,7 +123,7 @@ __global__ void word2vec_pairs_bwd_kernel(float* w_in, float* w_out, int V, int 
 }  // namespace
 
 double cuda_word2vec_train_pairs(float* w_in, float* w_out, std::int64_t V, std::int64_t D,
-                                 const std::int32_t* centers, const std::int32_t* contexts,
+                                 const std::int32_t* inputs, const std::int32_t* outputs,
                                  const std::int32_t* negatives, const float* alphas, std::int64_t P,
                                  std::int64_t k, int device, std::uintptr_t stream) {
   if (P == 0) return 0.0;
@@ -155,7 +155,7 @@ double cuda_word2vec_train_pairs(float* w_in, float* w_out, std::int64_t V, std:
     check_cuda(cudaMemcpyAsync(result, &host, sizeof(host), cudaMemcpyHostToDevice, s),
                "cudaMemcpyAsync");
     word2vec_pairs_bwd_kernel<<<grid, block, shared_bytes, s>>>(
-        w_in, w_out, static_cast<int>(V), static_cast<int>(D), centers, contexts, negatives, alphas,
+        w_in, w_out, static_cast<int>(V), static_cast<int>(D), inputs, outputs, negatives, alphas,
         static_cast<long long>(P), static_cast<int>(k), result);
     check_cuda(cudaGetLastError(), "word2vec_pairs_bwd_kernel launch");
     check_cuda(cudaMemcpyAsync(&host, result, sizeof(host), cudaMemcpyDeviceToHost, s),
@@ -170,7 +170,7 @@ double cuda_word2vec_train_pairs(float* w_in, float* w_out, std::int64_t V, std:
   if (host.first_bad_pair != ULLONG_MAX) {
     throw EngineError(ErrorKind::InvalidArgument,
                       "expected word ids in [0, " + std::to_string(V) +
-                          ") in centers, contexts and negatives, got one out of range in pair " +
+                          ") in inputs, outputs and negatives, got one out of range in pair " +
                           std::to_string(host.first_bad_pair) +
                           " (pairs with bad ids were skipped, the others trained); encode with "
                           "the vocabulary the vectors were made for");

@@ -22,6 +22,7 @@
 #include "cpu_features.h"
 #include "cuda_api.h"
 #include "errors.h"
+#include "attention_cpu.h"
 #include "softmax_cpu.h"
 #include "thread_pool.h"
 #include "word2vec_cpu.h"
@@ -427,6 +428,266 @@ void word2vec_fast_sigmoid(const InArray& s, OutArray& sigmoid, OutArray& log_si
       static_cast<float*>(log_sigmoid.data()), static_cast<std::int64_t>(s.shape(0)));
 }
 
+// ---- attention ----------------------------------------------------------------------------------
+
+// The dtype code the CUDA kernels take (cuda_api.h): 0 float32, 1 float16, 2 bfloat16.
+int cuda_dtype_code(const InArray& a) {
+  if (a.dtype() == nb::dtype<float>()) return 0;
+  if (a.dtype().code == static_cast<std::uint8_t>(nb::dlpack::dtype_code::Float) &&
+      a.dtype().bits == 16) {
+    return 1;
+  }
+  if (a.dtype().code == static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat) &&
+      a.dtype().bits == 16) {
+    return 2;
+  }
+  throw EngineError(ErrorKind::DType, "expected q of dtype float32, float16 or bfloat16 on CUDA, "
+                                      "got " + dtype_string(a.dtype()) + "; convert it first");
+}
+
+// The shape of an attention problem: q (..., T, D), k and v (..., S, D), leading axes BH.
+struct AttentionShape {
+  std::int64_t BH = 1, T = 0, S = 0, D = 0;
+  bool cuda = false;
+};
+
+template <typename A>
+std::string leading_string(const A& a) {
+  std::string s = "(";
+  for (size_t i = 0; i + 2 < a.ndim(); ++i) s += std::to_string(a.shape(i)) + ", ";
+  return s;
+}
+
+template <typename A>
+void check_attention_array(const A& a, const char* name, bool cuda, size_t min_ndim = 2) {
+  if (a.ndim() < min_ndim) {
+    throw EngineError(ErrorKind::Shape,
+                      std::string("expected ") + name + " with at least " +
+                          std::to_string(min_ndim) + " dimension(s) (" +
+                          (min_ndim == 2 ? "..., T, D" : "..., T") + "), got shape " +
+                          shape_string(a));
+  }
+  if (!is_c_contiguous(a)) {
+    throw EngineError(ErrorKind::Layout, std::string("expected ") + name +
+                                             " to be C-contiguous (row-major), got strides that "
+                                             "are not; call .contiguous() first");
+  }
+  const int want = cuda ? nb::device::cuda::value : nb::device::cpu::value;
+  if (a.device_type() != want) {
+    throw EngineError(ErrorKind::Device, std::string("expected ") + name + " on " +
+                                             (cuda ? "the CUDA device" : "the CPU") +
+                                             " like q, got " +
+                                             device_string(a.device_type(), a.device_id()) +
+                                             "; move every argument to one device");
+  }
+}
+
+// Checks q, k, v together and returns the problem's shape.
+AttentionShape attention_shape(const InArray& q, const InArray& k, const InArray& v) {
+  AttentionShape sh;
+  sh.cuda = q.device_type() == nb::device::cuda::value;
+  if (!sh.cuda && q.device_type() != nb::device::cpu::value) {
+    throw EngineError(ErrorKind::Device, "expected q on the CPU or a CUDA device, got " +
+                                             device_string(q.device_type(), q.device_id()));
+  }
+  check_attention_array(q, "q", sh.cuda);
+  check_attention_array(k, "k", sh.cuda);
+  check_attention_array(v, "v", sh.cuda);
+  if (sh.cuda) {
+    cuda_dtype_code(q);
+  } else if (q.dtype() != nb::dtype<float>() && q.dtype() != nb::dtype<double>()) {
+    throw EngineError(ErrorKind::DType, "expected q of dtype float32 or float64 on the CPU, got " +
+                                            dtype_string(q.dtype()) +
+                                            " (float16 and bfloat16 run on CUDA); convert it");
+  }
+  for (const auto& [a, name] : {std::pair{&k, "k"}, std::pair{&v, "v"}}) {
+    if (a->dtype() != q.dtype()) {
+      throw EngineError(ErrorKind::DType, std::string("expected ") + name + " of dtype " +
+                                              dtype_string(q.dtype()) + " like q, got " +
+                                              dtype_string(a->dtype()) + "; convert it");
+    }
+    if (a->device_id() != q.device_id()) {
+      throw EngineError(ErrorKind::Device, std::string("expected ") + name + " on " +
+                                               device_string(q.device_type(), q.device_id()) +
+                                               " like q, got " +
+                                               device_string(a->device_type(), a->device_id()));
+    }
+  }
+  const size_t n = q.ndim();
+  sh.T = static_cast<std::int64_t>(q.shape(n - 2));
+  sh.D = static_cast<std::int64_t>(q.shape(n - 1));
+  sh.S = static_cast<std::int64_t>(k.shape(k.ndim() - 2));
+  for (size_t i = 0; i + 2 < n; ++i) sh.BH *= static_cast<std::int64_t>(q.shape(i));
+  const std::string expected_kv = leading_string(q) + "S, " + std::to_string(sh.D) + ")";
+  for (const auto& [a, name] : {std::pair{&k, "k"}, std::pair{&v, "v"}}) {
+    bool ok = a->ndim() == n && static_cast<std::int64_t>(a->shape(n - 1)) == sh.D &&
+              static_cast<std::int64_t>(a->shape(n - 2)) == sh.S;
+    for (size_t i = 0; ok && i + 2 < n; ++i) ok = a->shape(i) == q.shape(i);
+    if (!ok) {
+      throw EngineError(ErrorKind::Shape, std::string("expected ") + name + " of shape " +
+                                              expected_kv + " to match q " + shape_string(q) +
+                                              " and k, got " + shape_string(*a));
+    }
+  }
+  if (sh.D < 1) {
+    throw EngineError(ErrorKind::Shape, "expected a head dimension D >= 1, got q of shape " +
+                                            shape_string(q));
+  }
+  if (sh.T > 0 && sh.S < 1) {
+    throw EngineError(ErrorKind::Shape,
+                      "expected at least one key (S >= 1), got k of shape " + shape_string(k) +
+                          "; attention over no keys is undefined");
+  }
+  return sh;
+}
+
+// An output: the given shape (leading axes of q, then `last`), dtype and q's device.
+template <typename A>
+void check_attention_output(const A& out, const char* name, const InArray& like,
+                            std::int64_t rows, std::int64_t cols, bool float32, bool cuda) {
+  const bool matrix = cols >= 0;  // (..., rows, cols) or (..., rows)
+  check_attention_array(out, name, cuda, matrix ? 2 : 1);
+  const size_t n = like.ndim();
+  bool ok = out.ndim() == (matrix ? n : n - 1);
+  for (size_t i = 0; ok && i + 2 < n; ++i) ok = out.shape(i) == like.shape(i);
+  if (ok) {
+    const size_t m = out.ndim();
+    ok = static_cast<std::int64_t>(out.shape(matrix ? m - 2 : m - 1)) == rows &&
+         (!matrix || static_cast<std::int64_t>(out.shape(m - 1)) == cols);
+  }
+  if (!ok) {
+    std::string want = leading_string(like) + std::to_string(rows);
+    want += matrix ? ", " + std::to_string(cols) + ")" : ")";
+    throw EngineError(ErrorKind::Shape, std::string("expected ") + name + " of shape " + want +
+                                            ", got " + shape_string(out));
+  }
+  const bool dtype_ok = float32 ? out.dtype() == nb::dtype<float>() : out.dtype() == like.dtype();
+  if (!dtype_ok) {
+    throw EngineError(ErrorKind::DType, std::string("expected ") + name + " of dtype " +
+                                            (float32 ? "float32" : dtype_string(like.dtype())) +
+                                            ", got " + dtype_string(out.dtype()));
+  }
+  if (out.device_id() != like.device_id()) {
+    throw EngineError(ErrorKind::Device, std::string("expected ") + name + " on " +
+                                             device_string(like.device_type(), like.device_id()) +
+                                             ", got " +
+                                             device_string(out.device_type(), out.device_id()));
+  }
+}
+
+// Outputs are written while every input is still read: they must not overlap any of them.
+template <typename A, typename B>
+void check_disjoint(const A& in, const char* in_name, const B& out, const char* out_name) {
+  const auto* a = static_cast<const char*>(in.data());
+  const auto* b = static_cast<const char*>(out.data());
+  if (in.nbytes() == 0 || out.nbytes() == 0) return;
+  if (a < b + out.nbytes() && b < a + in.nbytes()) {
+    throw EngineError(ErrorKind::InvalidArgument,
+                      std::string("expected ") + out_name + " to be a separate buffer from " +
+                          in_name + ", got memory that overlaps it; pass a fresh array");
+  }
+}
+
+void attention_forward(const InArray& q, const InArray& k, const InArray& v, OutArray& out,
+                       OutArray& lse, double scale, bool causal, std::uintptr_t stream) {
+  const AttentionShape sh = attention_shape(q, k, v);
+  check_attention_output(out, "out", q, sh.T, sh.D, false, sh.cuda);
+  check_attention_output(lse, "lse", q, sh.T, -1, sh.cuda, sh.cuda);
+  for (const auto& [in, name] : {std::pair{&q, "q"}, std::pair{&k, "k"}, std::pair{&v, "v"}}) {
+    check_disjoint(*in, name, out, "out");
+    check_disjoint(*in, name, lse, "lse");
+  }
+  check_disjoint(out, "out", lse, "lse");
+  nb::gil_scoped_release release;
+  if (sh.cuda) {
+    neuron::cuda_attention_forward(cuda_dtype_code(q), q.data(), k.data(), v.data(), out.data(),
+                                   static_cast<float*>(lse.data()), sh.BH, 1, sh.T, sh.S, sh.D,
+                                   static_cast<float>(scale), causal, q.device_id(), stream);
+  } else if (q.dtype() == nb::dtype<float>()) {
+    neuron::attention_forward_cpu(
+        static_cast<const float*>(q.data()), static_cast<const float*>(k.data()),
+        static_cast<const float*>(v.data()), static_cast<float*>(out.data()),
+        static_cast<float*>(lse.data()), sh.BH, sh.T, sh.S, sh.D, static_cast<float>(scale),
+        causal);
+  } else {
+    neuron::attention_forward_cpu(
+        static_cast<const double*>(q.data()), static_cast<const double*>(k.data()),
+        static_cast<const double*>(v.data()), static_cast<double*>(out.data()),
+        static_cast<double*>(lse.data()), sh.BH, sh.T, sh.S, sh.D, scale, causal);
+  }
+}
+
+void attention_backward(const InArray& q, const InArray& k, const InArray& v, const InArray& out,
+                        const InArray& dout, const InArray& lse, OutArray& dq, OutArray& dk,
+                        OutArray& dv, double scale, bool causal, std::uintptr_t stream) {
+  const AttentionShape sh = attention_shape(q, k, v);
+  check_attention_output(out, "out", q, sh.T, sh.D, false, sh.cuda);
+  check_attention_output(dout, "dout", q, sh.T, sh.D, false, sh.cuda);
+  check_attention_output(lse, "lse", q, sh.T, -1, sh.cuda, sh.cuda);
+  check_attention_output(dq, "dq", q, sh.T, sh.D, false, sh.cuda);
+  check_attention_output(dk, "dk", q, sh.S, sh.D, false, sh.cuda);
+  check_attention_output(dv, "dv", q, sh.S, sh.D, false, sh.cuda);
+  const std::pair<const InArray*, const char*> inputs[] = {
+      {&q, "q"}, {&k, "k"}, {&v, "v"}, {&out, "out"}, {&dout, "dout"}, {&lse, "lse"}};
+  for (const auto& [in, name] : inputs) {
+    check_disjoint(*in, name, dq, "dq");
+    check_disjoint(*in, name, dk, "dk");
+    check_disjoint(*in, name, dv, "dv");
+  }
+  check_disjoint(dq, "dq", dk, "dk");
+  check_disjoint(dq, "dq", dv, "dv");
+  check_disjoint(dk, "dk", dv, "dv");
+  nb::gil_scoped_release release;
+  if (sh.cuda) {
+    neuron::cuda_attention_backward(cuda_dtype_code(q), q.data(), k.data(), v.data(), out.data(),
+                                    dout.data(), static_cast<const float*>(lse.data()), dq.data(),
+                                    dk.data(), dv.data(), sh.BH, 1, sh.T, sh.S, sh.D,
+                                    static_cast<float>(scale), causal, q.device_id(), stream);
+  } else if (q.dtype() == nb::dtype<float>()) {
+    neuron::attention_backward_cpu(
+        static_cast<const float*>(q.data()), static_cast<const float*>(k.data()),
+        static_cast<const float*>(v.data()), static_cast<const float*>(out.data()),
+        static_cast<const float*>(dout.data()), static_cast<const float*>(lse.data()),
+        static_cast<float*>(dq.data()), static_cast<float*>(dk.data()),
+        static_cast<float*>(dv.data()), sh.BH, sh.T, sh.S, sh.D, static_cast<float>(scale),
+        causal);
+  } else {
+    neuron::attention_backward_cpu(
+        static_cast<const double*>(q.data()), static_cast<const double*>(k.data()),
+        static_cast<const double*>(v.data()), static_cast<const double*>(out.data()),
+        static_cast<const double*>(dout.data()), static_cast<const double*>(lse.data()),
+        static_cast<double*>(dq.data()), static_cast<double*>(dk.data()),
+        static_cast<double*>(dv.data()), sh.BH, sh.T, sh.S, sh.D, scale, causal);
+  }
+}
+
+void attention_probabilities(const InArray& q, const InArray& k, const InArray& lse,
+                             OutArray& probs, double scale, bool causal) {
+  const AttentionShape sh = attention_shape(q, k, k);
+  if (sh.cuda) {
+    throw EngineError(ErrorKind::Device,
+                      "expected q and k on the CPU, got CUDA tensors; the probabilities are a CPU "
+                      "kernel for plots of short sequences, so move them with .cpu()");
+  }
+  check_attention_output(lse, "lse", q, sh.T, -1, false, false);
+  check_attention_output(probs, "probs", q, sh.T, sh.S, false, false);
+  check_disjoint(q, "q", probs, "probs");
+  check_disjoint(k, "k", probs, "probs");
+  check_disjoint(lse, "lse", probs, "probs");
+  nb::gil_scoped_release release;
+  if (q.dtype() == nb::dtype<float>()) {
+    neuron::attention_probabilities_cpu(
+        static_cast<const float*>(q.data()), static_cast<const float*>(k.data()),
+        static_cast<const float*>(lse.data()), static_cast<float*>(probs.data()), sh.BH, sh.T,
+        sh.S, sh.D, static_cast<float>(scale), causal);
+  } else {
+    neuron::attention_probabilities_cpu(
+        static_cast<const double*>(q.data()), static_cast<const double*>(k.data()),
+        static_cast<const double*>(lse.data()), static_cast<double*>(probs.data()), sh.BH, sh.T,
+        sh.S, sh.D, scale, causal);
+  }
+}
+
 nb::dict build_info() {
   nb::dict d;
   d["compiler"] = std::string(NEURON_COMPILER_ID) + " " + NEURON_COMPILER_VERSION;
@@ -561,4 +822,15 @@ NB_MODULE(_engine, m) {
   m.def("word2vec_fast_sigmoid", &word2vec_fast_sigmoid, nb::arg("s"), nb::arg("sigmoid"),
         nb::arg("log_sigmoid"),
         "sigmoid and log sigmoid by the table of the word2vec corpus loop (for accuracy tests).");
+  m.def("attention_forward", &attention_forward, nb::arg("q"), nb::arg("k"), nb::arg("v"),
+        nb::arg("out"), nb::arg("lse"), nb::arg("scale"), nb::arg("causal"),
+        nb::arg("stream") = 0,
+        "out = softmax(scale q k^T, causal) v and lse, the log-sum-exp of each score row.");
+  m.def("attention_backward", &attention_backward, nb::arg("q"), nb::arg("k"), nb::arg("v"),
+        nb::arg("out"), nb::arg("dout"), nb::arg("lse"), nb::arg("dq"), nb::arg("dk"),
+        nb::arg("dv"), nb::arg("scale"), nb::arg("causal"), nb::arg("stream") = 0,
+        "dq, dk, dv of attention from the forward's out and lse and the gradient dout.");
+  m.def("attention_probabilities", &attention_probabilities, nb::arg("q"), nb::arg("k"),
+        nb::arg("lse"), nb::arg("probs"), nb::arg("scale"), nb::arg("causal"),
+        "probs = softmax(scale q k^T, causal), recomputed from the forward's lse (CPU).");
 }

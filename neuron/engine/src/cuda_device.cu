@@ -1,13 +1,15 @@
-// CUDA device queries and a self test of the softmax kernels.
+// CUDA device queries and a self test of the softmax kernels and the float32 attention forward.
 //
 // The runtime is linked statically, so this code loads on a machine with no driver; every query
 // then fails with a status, which cuda_report turns into a reason instead of an error.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cuda_api.h"
@@ -142,6 +144,59 @@ std::vector<std::pair<std::string, double>> cuda_self_test(int device) {
       for (std::size_t k = 0; k < n; ++k) {
         fwd = std::fmax(fwd, std::fabs(y_host[k] - y_ref[k]));
         bwd = std::fmax(bwd, std::fabs(out[k] - dx_ref[k]));
+      }
+    }
+  }
+
+  // Attention forward, float32: out and lse against a double host computation, causal and not,
+  // with T and S not multiples of the kernel's 32-row tiles and T != S both ways.
+  worst.emplace_back("attention_fwd", 0.0);
+  double& attention = worst.back().second;
+  for (auto [T, S, causal] : {std::tuple<int, int, bool>{37, 45, false}, {45, 37, true}}) {
+    const int BH = 2, D = 64;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+    const std::size_t nq = static_cast<std::size_t>(BH) * T * D;
+    const std::size_t nk = static_cast<std::size_t>(BH) * S * D;
+    std::vector<float> q(nq), k(nk), v(nk), out(nq), lse(static_cast<std::size_t>(BH) * T);
+    std::normal_distribution<float> unit(0.0f, 1.0f);
+    for (auto* a : {&q, &k, &v}) {
+      for (auto& x : *a) x = unit(rng);
+    }
+
+    DeviceBuffer q_buf(nq), k_buf(nk), v_buf(nk), out_buf(nq), lse_buf(lse.size());
+    check(cudaMemcpy(q_buf.ptr, q.data(), nq * sizeof(float), cudaMemcpyHostToDevice), "copy q");
+    check(cudaMemcpy(k_buf.ptr, k.data(), nk * sizeof(float), cudaMemcpyHostToDevice), "copy k");
+    check(cudaMemcpy(v_buf.ptr, v.data(), nk * sizeof(float), cudaMemcpyHostToDevice), "copy v");
+    cuda_attention_forward(0, q_buf.ptr, k_buf.ptr, v_buf.ptr, out_buf.ptr, lse_buf.ptr, BH, 1, T,
+                           S, D, static_cast<float>(scale), causal, device, 0);
+    check(cudaMemcpy(out.data(), out_buf.ptr, nq * sizeof(float), cudaMemcpyDeviceToHost),
+          "copy out");
+    check(cudaMemcpy(lse.data(), lse_buf.ptr, lse.size() * sizeof(float), cudaMemcpyDeviceToHost),
+          "copy lse");
+
+    std::vector<double> s(S);
+    for (int bh = 0; bh < BH; ++bh) {
+      for (int i = 0; i < T; ++i) {
+        const float* qi = &q[(static_cast<std::size_t>(bh) * T + i) * D];
+        const int visible = causal ? std::min(S, i + 1) : S;  // keys 0 .. visible - 1
+        double m = -INFINITY, total = 0.0;
+        for (int j = 0; j < visible; ++j) {
+          const float* kj = &k[(static_cast<std::size_t>(bh) * S + j) * D];
+          double dot = 0.0;
+          for (int d = 0; d < D; ++d) dot += static_cast<double>(qi[d]) * kj[d];
+          s[j] = scale * dot;
+          m = std::fmax(m, s[j]);
+        }
+        for (int j = 0; j < visible; ++j) total += std::exp(s[j] - m);
+        const std::size_t row = static_cast<std::size_t>(bh) * T + i;
+        attention = std::fmax(attention, std::fabs(lse[row] - (m + std::log(total))));
+        for (int d = 0; d < D; ++d) {
+          double o = 0.0;
+          for (int j = 0; j < visible; ++j) {
+            o += std::exp(s[j] - m) / total * v[(static_cast<std::size_t>(bh) * S + j) * D + d];
+          }
+          attention = std::fmax(attention, std::fabs(out[row * D + d] - o));
+        }
       }
     }
   }

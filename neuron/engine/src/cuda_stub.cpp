@@ -37,6 +37,19 @@ double cuda_word2vec_train_pairs(float*, float*, std::int64_t, std::int64_t, con
   not_built();
 }
 
+void cuda_attention_forward(int, const void*, const void*, const void*, void*, float*, std::int64_t,
+                            std::int64_t, std::int64_t, std::int64_t, std::int64_t, float, bool,
+                            int, std::uintptr_t) {
+  not_built();
+}
+
+void cuda_attention_backward(int, const void*, const void*, const void*, const void*, const void*,
+                             const float*, void*, void*, void*, std::int64_t, std::int64_t,
+                             std::int64_t, std::int64_t, std::int64_t, float, bool, int,
+                             std::uintptr_t) {
+  not_built();
+}
+
 std::vector<std::pair<std::string, double>> cuda_self_test(int) { not_built(); }
 
 }  // namespace neuron

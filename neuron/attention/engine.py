@@ -220,7 +220,7 @@ def forward(
     """FlashAttention forward: out = softmax(scale q k^T, causal) v, tiled.
 
     The T x S scores are never held in memory: keys are visited a tile at a
-    time with the online softmax (``reference.flash_attention_forward``).
+    time with the online softmax (``neuron.attention.flash``).
 
     Args:
         q: (..., T, D); CPU float32/float64 or CUDA float16/bfloat16/float32.
@@ -259,7 +259,7 @@ def backward(
     """FlashAttention-2 backward: dq, dk, dv from the forward's out and lse.
 
     The probabilities are recomputed tile by tile from lse
-    (``reference.flash_attention_backward`` shows the steps).
+    (``neuron.attention.flash`` shows the steps).
 
     Args:
         q, k, v, causal, scale: as given to ``forward``.

@@ -11,9 +11,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
-from neuron.attention.reference import (
+from neuron.attention import (
     attention_backward,
     attention_forward,
     causal_mask,
@@ -27,9 +26,7 @@ from neuron.attention.reference import (
 )
 from neuron.errors import DTypeError, InvalidArgumentError, ShapeError
 
-F64 = {"rtol": 1e-10, "atol": 1e-10}
-F32 = {"rtol": 1e-5, "atol": 1e-5}
-TILED = {"rtol": 1e-12, "atol": 1e-12}
+from .conftest import F32, F64, make_inputs, torch_attention, torch_scores
 
 # (leading axes, T, S, D, Dv): T = 1, odd T, T != S both ways, every D asked
 # for, B = H = 1, and no leading axes at all.
@@ -42,49 +39,6 @@ SHAPES = [
     ((2, 2), 4, 11, 128, 128),
     ((1, 2), 13, 13, 32, 16),
 ]
-
-
-def make_inputs(rng, lead, T, S, D, Dv, dtype=np.float64):
-    q = rng.standard_normal((*lead, T, D)).astype(dtype)
-    k = rng.standard_normal((*lead, S, D)).astype(dtype)
-    v = rng.standard_normal((*lead, S, Dv)).astype(dtype)
-    dout = rng.standard_normal((*lead, T, Dv)).astype(dtype)
-    return q, k, v, dout
-
-
-def torch_attention(q, k, v, dout, *, causal=False, mask=None, scale=None):
-    """PyTorch's SDPA and its autograd gradients, as NumPy arrays.
-
-    SDPA refuses is_causal together with attn_mask, so a causal mask is folded
-    into the mask here.
-    """
-    tq, tk, tv = (torch.from_numpy(a).requires_grad_(True) for a in (q, k, v))
-    attn_mask = None if mask is None else torch.from_numpy(np.asarray(mask))
-    if causal and attn_mask is not None:
-        tril = torch.from_numpy(causal_mask(q.shape[-2], k.shape[-2]))
-        if attn_mask.dtype == torch.bool:
-            attn_mask = attn_mask & tril
-        else:
-            attn_mask = attn_mask.masked_fill(~tril, -torch.inf)
-    out = F.scaled_dot_product_attention(
-        tq, tk, tv, attn_mask=attn_mask, is_causal=causal and mask is None, scale=scale
-    )
-    out.backward(torch.from_numpy(dout))
-    return [t.detach().numpy() for t in (out, tq.grad, tk.grad, tv.grad)]
-
-
-def torch_scores(q, k, *, causal=False, mask=None, scale=None):
-    """The masked scores q k^T * scale + mask in PyTorch, for probs and lse."""
-    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
-    s = torch.from_numpy(q) @ torch.from_numpy(k).transpose(-1, -2) * scale
-    if mask is not None and mask.dtype == bool:
-        s = s.masked_fill(~torch.from_numpy(mask), -torch.inf)
-    elif mask is not None:
-        s = s + torch.from_numpy(mask)
-    if causal:
-        tril = torch.from_numpy(causal_mask(q.shape[-2], k.shape[-2]))
-        s = s.masked_fill(~tril, -torch.inf)
-    return s
 
 
 def assert_matches_torch(q, k, v, dout, tol, **options):
@@ -215,96 +169,6 @@ class TestProperties:
                 x[i] = saved
                 numeric[i] = (up - down) / (2 * eps)
             np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-8)
-
-
-class TestFlash:
-    @pytest.mark.parametrize(
-        ("shape", "blocks"),
-        [
-            (((2, 2), 67, 67, 32, 32), (16, 16)),
-            (((1, 1), 67, 45, 64, 16), (16, 8)),
-            (((2,), 20, 50, 8, 8), (7, 16)),
-            (((), 1, 1, 1, 1), (64, 64)),
-            (((1, 2), 9, 13, 128, 128), (64, 64)),
-            (((3,), 11, 5, 4, 6), (1, 1)),
-        ],
-        ids=str,
-    )
-    @pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
-    def test_equals_plain_attention(self, shape, blocks, causal, rng):
-        q, k, v, dout = make_inputs(rng, *shape)
-        block_q, block_k = blocks
-        tiles = {"causal": causal, "block_q": block_q, "block_k": block_k}
-        plain = attention_forward(q, k, v, causal=causal)
-        out, lse = flash_attention_forward(q, k, v, **tiles)
-        np.testing.assert_allclose(out, plain.out, **TILED)
-        np.testing.assert_allclose(lse, plain.lse, **TILED)
-
-        expected = attention_backward(dout, q, k, v, plain.probs)
-        grads = flash_attention_backward(dout, q, k, v, out, lse, **tiles)
-        for got, want in zip(grads, expected, strict=True):
-            np.testing.assert_allclose(got, want, **TILED)
-
-    def test_float32_and_explicit_scale(self, rng):
-        q, k, v, dout = make_inputs(rng, (2, 2), 33, 17, 16, 16, np.float32)
-        tiles = {"causal": True, "scale": 0.5, "block_q": 8, "block_k": 8}
-        out, lse = flash_attention_forward(q, k, v, **tiles)
-        grads = flash_attention_backward(dout, q, k, v, out, lse, **tiles)
-        for array in (out, lse, *grads):
-            assert array.dtype == np.float32
-        ref_out, dq, dk, dv = torch_attention(q, k, v, dout, causal=True, scale=0.5)
-        np.testing.assert_allclose(out, ref_out, **F32)
-        for got, want in zip(grads, (dq, dk, dv), strict=True):
-            np.testing.assert_allclose(got, want, **F32)
-
-
-class TestMultiHead:
-    def test_split_then_merge_is_identity(self, rng):
-        x = rng.standard_normal((2, 5, 12))
-        heads = split_heads(x, 3)
-        assert heads.shape == (2, 3, 5, 4)
-        np.testing.assert_array_equal(heads[:, 1], x[:, :, 4:8])
-        np.testing.assert_array_equal(merge_heads(heads), x)
-
-    @pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
-    def test_against_torch_multi_head_attention(self, causal, rng):
-        B, T, C, H = 3, 6, 16, 4
-        x = rng.standard_normal((B, T, C))
-        w_q, w_k, w_v, w_o = (rng.standard_normal((C, C)) / 4 for _ in range(4))
-        lengths = np.array([6, 4, 1])
-        out, probs = multi_head_attention(
-            x, w_q, w_k, w_v, w_o, H, causal=causal, mask=padding_mask(lengths, T)
-        )
-        assert out.shape == (B, T, C) and probs.shape == (B, H, T, T)
-
-        # torch wants (T, B, C), weights applied as x @ W^T, and masks that say
-        # where *not* to attend.
-        xt = torch.from_numpy(x).transpose(0, 1)
-        in_proj = torch.from_numpy(np.concatenate([w_q.T, w_k.T, w_v.T]))
-        ignore = torch.from_numpy(~padding_mask(lengths, T)[:, 0, 0])
-        future = torch.from_numpy(~causal_mask(T, T)) if causal else None
-        expected, weights = F.multi_head_attention_forward(
-            xt,
-            xt,
-            xt,
-            embed_dim_to_check=C,
-            num_heads=H,
-            in_proj_weight=in_proj,
-            in_proj_bias=None,
-            bias_k=None,
-            bias_v=None,
-            add_zero_attn=False,
-            dropout_p=0.0,
-            out_proj_weight=torch.from_numpy(w_o.T),
-            out_proj_bias=None,
-            training=False,
-            key_padding_mask=ignore,
-            need_weights=True,
-            attn_mask=future,
-            average_attn_weights=False,
-        )
-        np.testing.assert_allclose(out, expected.transpose(0, 1), **F64)
-        np.testing.assert_allclose(probs, weights, **F64)
 
 
 class TestFlops:

@@ -238,3 +238,21 @@ class TestErrors:
             _engine.attention_forward(
                 q, q, q, np.zeros_like(q), np.zeros(3, np.float32), 1.0, False
             )
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_backward_with_fewer_heads_than_threads(rng, causal):
+    # One head on three threads: the head's keys are split into ranges of
+    # tiles whose dq parts are summed afterwards.
+    q, k, v, dout = inputs(rng, (1, 1), 150, 200, 24, np.float64)
+    expected = reference.attention_forward(q, k, v, causal=causal)
+    grads = reference.attention_backward(dout, q, k, v, expected.probs)
+    before = neuron_engine.num_threads()
+    neuron_engine.set_num_threads(3)
+    try:
+        out, lse = engine.forward(q, k, v, causal=causal)
+        dq, dk, dv = engine.backward(q, k, v, out, dout, lse, causal=causal)
+    finally:
+        neuron_engine.set_num_threads(before)
+    for got, want in zip((dq, dk, dv), grads, strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-11)

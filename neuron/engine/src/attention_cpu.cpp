@@ -3,14 +3,16 @@
 // Forward and probabilities: one task per (head, query tile), handed out by the pool's atomic
 // counter. With the causal mask a late query tile sees more keys than an early one, so tasks go
 // out latest tile first: the long ones start early and the short ones fill the gaps at the end.
-// Backward: one task per head, since a head's dk and dv collect from every query tile.
-// TODO: split a head's key tiles over threads (with private dq buffers) when batch x heads is
-// below the thread count; until then such a backward runs on fewer threads.
+// Backward: one task per head, since a head's dk and dv collect from every query tile. When there
+// are fewer heads than threads, each head's keys are cut into ranges of whole tiles, one task
+// each: a task owns its keys' rows of dk and dv, writes its part of dq into a private (T, D)
+// buffer, and the parts are summed afterwards (extra memory: tasks x T x D elements).
 //
 // Scratch: one buffer per pool thread (thread_local), grown on demand and reused across calls, so
 // a call allocates nothing after the first at its size.
 #include "attention_cpu.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "attention_kernels.h"
@@ -94,8 +96,40 @@ void attention_backward_cpu(const T* q, const T* k, const T* v, const T* out, co
   if (BH == 0) return;
   const AttentionProblem<T> problem{q, k, v, BH, T_, S, D, scale, causal};
   const auto backward = tile_kernels<T>().backward;
+  const std::int64_t threads = ThreadPool::instance().num_threads();
+  const std::int64_t key_tiles = (S + kAttentionBlockK - 1) / kAttentionBlockK;
+  const std::int64_t ranges = std::min(key_tiles, (threads + BH - 1) / BH);
+  if (ranges <= 1) {
+    parallel_tasks(BH, [&](std::int64_t bh) {
+      backward(problem, bh, 0, S, out, dout, lse, dq + bh * T_ * D, dk, dv, scratch<T>(D));
+    });
+    return;
+  }
+
+  // Key ranges of whole tiles; each task's dq part lands in its own slice of parts.
+  const std::int64_t tiles_per_range = (key_tiles + ranges - 1) / ranges;
+  std::vector<T> parts(static_cast<std::size_t>(BH * ranges * T_ * D));  // (BH, ranges, T, D)
+  parallel_tasks(BH * ranges, [&](std::int64_t task) {
+    const std::int64_t bh = task / ranges, r = task % ranges;
+    const std::int64_t begin = std::min(S, r * tiles_per_range * kAttentionBlockK);
+    const std::int64_t end = std::min(S, (r + 1) * tiles_per_range * kAttentionBlockK);
+    T* part = parts.data() + task * T_ * D;  // (T, D)
+    if (begin < end) {
+      backward(problem, bh, begin, end, out, dout, lse, part, dk, dv, scratch<T>(D));
+    } else {
+      std::fill(part, part + T_ * D, T(0));
+    }
+  });
+
+  // dq = the sum of the parts, in a fixed order, so the result does not depend on scheduling.
   parallel_tasks(BH, [&](std::int64_t bh) {
-    backward(problem, bh, out, dout, lse, dq, dk, dv, scratch<T>(D));
+    T* dq_h = dq + bh * T_ * D;  // (T, D)
+    const T* first = parts.data() + bh * ranges * T_ * D;
+    std::copy(first, first + T_ * D, dq_h);
+    for (std::int64_t r = 1; r < ranges; ++r) {
+      const T* part = first + r * T_ * D;
+      for (std::int64_t e = 0; e < T_ * D; ++e) dq_h[e] += part[e];
+    }
   });
 }
 

@@ -40,10 +40,12 @@ struct AttentionTileKernels {
   void (*forward)(const AttentionProblem<T>& p, std::int64_t bh, std::int64_t i0, T* out, T* lse,
                   T* scratch);
 
-  // Backward of the whole head bh from out, dout (BH, T, D) and lse (BH, T): writes (not adds)
-  // the head's dq (BH, T, D), dk and dv (BH, S, D).
-  void (*backward)(const AttentionProblem<T>& p, std::int64_t bh, const T* out, const T* dout,
-                   const T* lse, T* dq, T* dk, T* dv, T* scratch);
+  // Backward of head bh for the keys [key_begin, key_end) (a multiple of Bc apart, or to S), from
+  // out, dout (BH, T, D) and lse (BH, T): writes (not adds) those keys' rows of dk and dv
+  // (BH, S, D), and this key range's part of the head's dq into dq_head (T, D).
+  void (*backward)(const AttentionProblem<T>& p, std::int64_t bh, std::int64_t key_begin,
+                   std::int64_t key_end, const T* out, const T* dout, const T* lse, T* dq_head,
+                   T* dk, T* dv, T* scratch);
 
   // The probabilities of query tile [i0, i0 + Br) of head bh, recomputed from lse (BH, T):
   // writes those rows of probs (BH, T, S), zeros where the causal mask hides a key.

@@ -14,7 +14,8 @@
 // and at the end O_i /= l_i, lse_i = m_i + log l_i. Because the scores of a tile are transposed,
 // step 3 runs W queries per vector and needs no horizontal reductions.
 //
-// Backward (FlashAttention-2, one task per head, query tiles outer, key tiles inner):
+// Backward (FlashAttention-2; a task is a head, or a range of its keys; query tiles outer, key
+// tiles inner):
 //   Dv_i = dO_i . O_i;  Pt = exp(K_j (s Q)^T - lse)                (Bc, Br)
 //   dV_j += Pt dO;  dPt = V_j dO^T;  dSt = s Pt o (dPt - Dv)        (Bc, Br)
 //   dK_j += dSt Q;  dQ += dSt^T K_j
@@ -246,8 +247,9 @@ struct AttentionTiles {
 
   // ---- backward ---------------------------------------------------------------------------------
 
-  static void backward(const AttentionProblem<T>& p, std::int64_t bh, const T* out, const T* dout,
-                       const T* lse, T* dq, T* dk, T* dv, T* scratch) {
+  static void backward(const AttentionProblem<T>& p, std::int64_t bh, std::int64_t key_begin,
+                       std::int64_t key_end, const T* out, const T* dout, const T* lse,
+                       T* dq_head, T* dk, T* dv, T* scratch) {
     const std::int64_t D = p.D, T_ = p.T_, S = p.S;
     const T* q = p.q + bh * T_ * D;    // (T, D)
     const T* k = p.k + bh * S * D;     // (S, D)
@@ -255,7 +257,7 @@ struct AttentionTiles {
     const T* o = out + bh * T_ * D;    // (T, D)
     const T* d_o = dout + bh * T_ * D;  // (T, D)
     const T* lse_h = lse + bh * T_;    // (T,)
-    T* dq_h = dq + bh * T_ * D;        // (T, D)
+    T* dq_h = dq_head;                 // (T, D)
     T* dk_h = dk + bh * S * D;         // (S, D)
     T* dv_h = dv + bh * S * D;         // (S, D)
     T* qt = scratch;                   // (D, Br) s q^T
@@ -266,10 +268,12 @@ struct AttentionTiles {
     T* lse_t = dvec + Br;              // (Br,) lse of the tile's queries
 
     std::fill(dq_h, dq_h + T_ * D, T(0));
-    std::fill(dk_h, dk_h + S * D, T(0));
-    std::fill(dv_h, dv_h + S * D, T(0));
+    std::fill(dk_h + key_begin * D, dk_h + key_end * D, T(0));
+    std::fill(dv_h + key_begin * D, dv_h + key_end * D, T(0));
 
-    for (std::int64_t i0 = 0; i0 < T_; i0 += Br) {
+    // With the causal mask, query tiles that end before key_begin see none of these keys.
+    const std::int64_t first_query = p.causal ? key_begin / Br * Br : 0;
+    for (std::int64_t i0 = first_query; i0 < T_; i0 += Br) {
       const std::int64_t rows = std::min(Br, T_ - i0);
 
       // The query tile's packed operands. Columns past rows get lse = +inf, so their P is 0.
@@ -280,9 +284,9 @@ struct AttentionTiles {
         lse_t[i] = i < rows ? lse_h[i0 + i] : std::numeric_limits<T>::infinity();
       }
 
-      const std::int64_t key_end = p.causal ? std::min(S, i0 + rows) : S;
-      for (std::int64_t j0 = 0; j0 < key_end; j0 += Bc) {
-        const std::int64_t nk = std::min(Bc, key_end - j0);
+      const std::int64_t keys_seen = p.causal ? std::min(key_end, i0 + rows) : key_end;
+      for (std::int64_t j0 = key_begin; j0 < keys_seen; j0 += Bc) {
+        const std::int64_t nk = std::min(Bc, keys_seen - j0);
         const T* k_j = k + j0 * D;  // (nk, D)
         const T* v_j = v + j0 * D;  // (nk, D)
 

@@ -1,5 +1,5 @@
 // What the rest of the engine may ask of CUDA. Implemented by softmax_cuda.cu, word2vec_cuda.cu,
-// attention_cuda.cu and cuda_device.cu
+// attention_fwd_cuda.cu, attention_bwd_cuda.cu and cuda_device.cu
 // when the build has CUDA, and by cuda_stub.cpp (every call raises CudaUnavailable) when it has
 // not. This header includes no CUDA header, so the binding compiles with a plain C++ compiler.
 #pragma once
@@ -52,7 +52,7 @@ double cuda_word2vec_train_pairs(float* w_in, float* w_out, std::int64_t V, std:
                                  const std::int32_t* negatives, const float* alphas, std::int64_t P,
                                  std::int64_t k, int device, std::uintptr_t stream);
 
-// FlashAttention forward and backward (attention_cuda.cu). dtype codes shared with the binding:
+// FlashAttention forward and backward (attention_fwd_cuda.cu, attention_bwd_cuda.cu). dtype codes shared with the binding:
 // 0 float32, 1 float16, 2 bfloat16. q, out, dout, dq: (B, H, T, D); k, v, dk, dv: (B, H, S, D);
 // lse: (B, H, T) float32; all device memory, contiguous. dq, dk, dv are overwritten.
 // D must be 32, 64, 96 or 128 (InvalidArgument otherwise); causal is top-left aligned (query i

@@ -52,13 +52,14 @@ double cuda_word2vec_train_pairs(float* w_in, float* w_out, std::int64_t V, std:
                                  const std::int32_t* negatives, const float* alphas, std::int64_t P,
                                  std::int64_t k, int device, std::uintptr_t stream);
 
-// FlashAttention forward and backward (attention_fwd_cuda.cu, attention_bwd_cuda.cu). dtype codes shared with the binding:
-// 0 float32, 1 float16, 2 bfloat16. q, out, dout, dq: (B, H, T, D); k, v, dk, dv: (B, H, S, D);
-// lse: (B, H, T) float32; all device memory, contiguous. dq, dk, dv are overwritten.
-// D must be 32, 64, 96 or 128 (InvalidArgument otherwise); causal is top-left aligned (query i
-// sees keys j <= i, also when T != S); lse_i = log sum_j exp(scale q_i . k_j). float16 and
-// bfloat16 forward need compute capability 8.0+. Queued on `stream`, not synchronised; the
-// backward takes a stream-ordered float32 workspace of B H T (1 + D) floats (B H T for float32).
+// FlashAttention forward and backward (attention_fwd_cuda.cu, attention_bwd_cuda.cu). dtype
+// codes shared with the binding: 0 float32, 1 float16, 2 bfloat16. q, out, dout, dq: (B, H, T, D);
+// k, v, dk, dv: (B, H, S, D); lse: (B, H, T) float32; all device memory, contiguous. dq, dk, dv
+// are overwritten. D must be 32, 64, 96 or 128 (InvalidArgument otherwise); causal is top-left
+// aligned (query i sees keys j <= i, also when T != S); lse_i = log sum_j exp(scale q_i . k_j).
+// float16 and bfloat16 forward need compute capability 8.0+. Queued on `stream`, not
+// synchronised; the backward takes a stream-ordered float32 workspace of B H T (1 + D) floats
+// (B H T for float32).
 void cuda_attention_forward(int dtype, const void* q, const void* k, const void* v, void* out,
                             float* lse, std::int64_t B, std::int64_t H, std::int64_t T,
                             std::int64_t S, std::int64_t D, float scale, bool causal, int device,

@@ -3,8 +3,9 @@
 // Legend: V vocabulary size, D vector size, k negatives per pair, P pairs, N tokens, S sentences.
 // Every matrix is row-major float32: W_in (V, D) the input vectors (the word vectors kept),
 // W_out (V, D) the output vectors, both updated in place. A pair (w, o) trains W_in[w] to
-// predict o; in a window w is a context word and o the centre, as in word2vec.c. Arguments are validated by
-// word2vec_check_* below (the binding calls them); the training functions assume valid input.
+// predict o; in a window w is a context word and o the centre, as in word2vec.c. Arguments are
+// validated by word2vec_check_* below (the binding calls them); the training functions assume
+// valid input.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
 // Skip-gram negative-sampling updates for a batch of pairs on the GPU, float32.
 //
 // Legend: V vocabulary size, D vector size, k negatives, P pairs in the batch.
-// For each pair (input w, output o) with negatives n_1..n_k and rate alpha (the contract of word2vec_cpu.h):
+// For each pair (input w, output o) with negatives n_1..n_k and rate alpha (the contract of
+// word2vec_cpu.h):
 //   v = W_in[w]; for t in [o, n_1..n_k] (a negative equal to o skipped), label l:
 //     s = v . W_out[t];  g = alpha (l - sigmoid(s));  e += g W_out[t];  W_out[t] += g v
 //   W_in[w] += e;  loss += -log sigmoid(s_o) - sum_n log sigmoid(-s_n)

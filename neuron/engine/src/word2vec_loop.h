@@ -290,8 +290,8 @@ struct Word2VecLoop {
           ++pairs;
         }
         for (int q = 0; q < pairs; ++q) {
-          train_pair(st, st.inputs[q], &st.rows[static_cast<std::size_t>(q) * (k + 1)], st.n_targets[q],
-                     st.repeated[q] != 0);
+          float** rows = &st.rows[static_cast<std::size_t>(q) * (k + 1)];
+          train_pair(st, st.inputs[q], rows, st.n_targets[q], st.repeated[q] != 0);
         }
       }
 

@@ -55,20 +55,23 @@ struct AttentionTiles {
   static constexpr std::int64_t Bc = kAttentionBlockK;
   // Rows of the register block: two accumulators per row plus two B vectors and one broadcast.
   static constexpr int kMR = std::min(12, (V::kRegisters - 3) / 2);
-  static_assert(Br % W == 0, "a query tile must be whole vectors");
+  static_assert(Br % (2 * W) == 0, "a query tile must be whole register blocks");
 
   // ---- the matrix product -----------------------------------------------------------------------
 
-  // C (M, NV W) (+)= A (M, kc) B (kc, NV W); a(i, p) = A[i a_rs + p a_cs].
+  // C (M, NV W) (+)= A (M, kc) B (kc, NV W); a(i, p) = A[i a_rs + p a_cs]. With colmax, also
+  // colmax[c] = max(colmax[c], max_i C[i][c]) while the block is still in registers.
   template <int M, int NV>
   static void block(const T* A, std::int64_t a_rs, std::int64_t a_cs, const T* B,
-                    std::int64_t ldb, T* C, std::int64_t ldc, std::int64_t kc, bool accumulate) {
+                    std::int64_t ldb, T* C, std::int64_t ldc, std::int64_t kc, bool accumulate,
+                    T* colmax) {
     R acc[M][NV];
     for (int i = 0; i < M; ++i) {
       for (int c = 0; c < NV; ++c) {
         acc[i][c] = accumulate ? V::load(C + i * ldc + c * W) : V::set1(T(0));
       }
     }
+#pragma GCC unroll 4
     for (std::int64_t p = 0; p < kc; ++p) {
       R b[NV];
       for (int c = 0; c < NV; ++c) b[c] = V::load(B + p * ldb + c * W);
@@ -81,39 +84,48 @@ struct AttentionTiles {
     for (int i = 0; i < M; ++i) {
       for (int c = 0; c < NV; ++c) V::store(C + i * ldc + c * W, acc[i][c]);
     }
+    if (colmax != nullptr) {
+      for (int c = 0; c < NV; ++c) {
+        R m = V::load(colmax + c * W);
+        for (int i = 0; i < M; ++i) m = V::max(m, acc[i][c]);
+        V::store(colmax + c * W, m);
+      }
+    }
   }
 
   // block<M, NV> for a run-time m in 1..kMR.
   template <int NV, int M = 1>
   static void block_rows(int m, const T* A, std::int64_t a_rs, std::int64_t a_cs, const T* B,
                          std::int64_t ldb, T* C, std::int64_t ldc, std::int64_t kc,
-                         bool accumulate) {
+                         bool accumulate, T* colmax) {
     if constexpr (M < kMR) {
       if (m != M) {
-        block_rows<NV, M + 1>(m, A, a_rs, a_cs, B, ldb, C, ldc, kc, accumulate);
+        block_rows<NV, M + 1>(m, A, a_rs, a_cs, B, ldb, C, ldc, kc, accumulate, colmax);
         return;
       }
     }
-    block<M, NV>(A, a_rs, a_cs, B, ldb, C, ldc, kc, accumulate);
+    block<M, NV>(A, a_rs, a_cs, B, ldb, C, ldc, kc, accumulate, colmax);
   }
 
   // C (m, n) (+)= A (m, kc) B (kc, n): B row-major (row stride ldb), C row-major (ldc).
+  // colmax (n,), when given, gets the maximum of each column of C folded in (n must then be a
+  // multiple of 2 W, as a query tile is).
   static void gemm(std::int64_t m, std::int64_t n, std::int64_t kc, const T* A, std::int64_t a_rs,
                    std::int64_t a_cs, const T* B, std::int64_t ldb, T* C, std::int64_t ldc,
-                   bool accumulate) {
+                   bool accumulate, T* colmax = nullptr) {
     std::int64_t j = 0;
     for (; j + 2 * W <= n; j += 2 * W) {
       for (std::int64_t i = 0; i < m; i += kMR) {
         const int rows = static_cast<int>(std::min<std::int64_t>(kMR, m - i));
         block_rows<2>(rows, A + i * a_rs, a_rs, a_cs, B + j, ldb, C + i * ldc + j, ldc, kc,
-                      accumulate);
+                      accumulate, colmax == nullptr ? nullptr : colmax + j);
       }
     }
     if (j + W <= n) {
       for (std::int64_t i = 0; i < m; i += kMR) {
         const int rows = static_cast<int>(std::min<std::int64_t>(kMR, m - i));
         block_rows<1>(rows, A + i * a_rs, a_rs, a_cs, B + j, ldb, C + i * ldc + j, ldc, kc,
-                      accumulate);
+                      accumulate, colmax == nullptr ? nullptr : colmax + j);
       }
       j += W;
     }
@@ -190,6 +202,7 @@ struct AttentionTiles {
     T* m = st + Bc * Br;                      // (Br,) running maximum
     T* l = m + Br;                            // (Br,) running sum
     T* a = l + Br;                            // (Br,) this tile's rescaling factor
+    T* m_new = a + Br;                        // (Br,) the maximum after this tile
 
     pack_transposed(q, rows, D, p.scale, qt);
     std::fill(o, o + rows * D, T(0));
@@ -201,29 +214,36 @@ struct AttentionTiles {
     for (std::int64_t j0 = 0; j0 < key_end; j0 += Bc) {
       const std::int64_t nk = std::min(Bc, key_end - j0);
 
-      // 1. Scores, transposed: st (nk, Br) = k_j (s q)^T.
-      gemm(nk, Br, D, k + j0 * D, D, 1, qt, Br, st, Br, false);
+      // 1. Scores, transposed: st (nk, Br) = k_j (s q)^T. Off the diagonal, the product also
+      // folds each query's maximum into m_new, saving a pass over the tile.
+      const bool diagonal = p.causal && j0 + nk - 1 > i0;
+      std::copy(m, m + Br, m_new);
+      gemm(nk, Br, D, k + j0 * D, D, 1, qt, Br, st, Br, false, diagonal ? nullptr : m_new);
 
-      // 2. The diagonal tile. Key 0 is in the first tile and visible to every query, so each
-      // row's maximum is finite from the first tile on.
-      if (p.causal && j0 + nk - 1 > i0) {
+      // 2. The diagonal tile: mask, then take the maximum. Key 0 is in the first tile and
+      // visible to every query, so each row's maximum is finite from the first tile on.
+      if (diagonal) {
         mask_tile(st, i0, rows, j0, nk, -std::numeric_limits<T>::infinity());
+        for (std::int64_t i = 0; i < Br; i += W) {
+          R mx = V::load(m_new + i);
+          for (std::int64_t jj = 0; jj < nk; ++jj) mx = V::max(mx, V::load(st + jj * Br + i));
+          V::store(m_new + i, mx);
+        }
       }
 
       // 3. Online softmax, W query columns per vector.
       for (std::int64_t i = 0; i < Br; i += W) {
         const R m_old = V::load(m + i);
-        R m_new = m_old;
-        for (std::int64_t jj = 0; jj < nk; ++jj) m_new = V::max(m_new, V::load(st + jj * Br + i));
-        const R rescale = V::exp(V::sub(m_old, m_new));  // exp(-inf) = 0 on the first tile
+        const R m_new_i = V::load(m_new + i);
+        const R rescale = V::exp(V::sub(m_old, m_new_i));  // exp(-inf) = 0 on the first tile
         R sum = V::set1(T(0));
         for (std::int64_t jj = 0; jj < nk; ++jj) {
           T* s = st + jj * Br + i;
-          const R e = V::exp(V::sub(V::load(s), m_new));
+          const R e = V::exp(V::sub(V::load(s), m_new_i));
           V::store(s, e);
           sum = V::add(sum, e);
         }
-        V::store(m + i, m_new);
+        V::store(m + i, m_new_i);
         V::store(a + i, rescale);
         V::store(l + i, V::fma(V::load(l + i), rescale, sum));
       }

@@ -65,6 +65,158 @@ def softmax(
     out.print(table)
 
 
+_MODES = {
+    "forward": ["forward"],
+    "backward": ["forward+backward"],
+    "both": ["forward", "forward+backward"],
+}
+
+
+@bench.command()
+def attention(
+    lengths: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--t",
+            min=1,
+            help="Sequence length T (keys S = T); repeatable. Default: 128, 256, "
+            "512, 1024, 2048, 4096.",
+        ),
+    ] = None,
+    heads: Annotated[int, typer.Option(min=1, help="Heads H.")] = 8,
+    head_dim: Annotated[
+        int, typer.Option(min=1, max=512, help="Head dimension D.")
+    ] = 64,
+    batch: Annotated[int, typer.Option(min=1, help="Batch size B.")] = 1,
+    causal: Annotated[
+        bool | None,
+        typer.Option(
+            "--causal/--no-causal",
+            help="Only the causal mask, or only none. Default: both.",
+        ),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="forward, backward (forward+backward) or both.")
+    ] = "both",
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Timed runs per row; the best is kept.")
+    ] = 3,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="CPU threads of PyTorch and the engine. Default: every core "
+            "this process may use.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Attention on the CPU: the engine against SDPA, explicit PyTorch and NumPy.
+
+    Forward and forward+backward, every path on the same float32 inputs
+    (B, H, T, D). The table gives the best time, GFLOP/s as FlashAttention
+    counts them, SDPA's time over each path's (above 1: faster than SDPA)
+    and the resident memory one call adds at its peak. NumPy runs once, up
+    to T = 1024. Where a CUDA device exists, the engine and SDPA are also
+    timed there in bfloat16.
+    """
+    if mode not in _MODES:
+        raise fail(f"expected --mode forward, backward or both, got {mode!r}")
+    from neuron.attention import bench as attention_bench
+
+    lengths = lengths or list(attention_bench.DEFAULT_LENGTHS)
+    masks = [False, True] if causal is None else [causal]
+    modes = _MODES[mode]
+    threads = threads or attention_bench.default_threads()
+    numpy_max_length = 1024
+    with err.status("timing attention on the CPU..."):
+        rows = attention_bench.bench_attention(
+            lengths,
+            batch=batch,
+            heads=heads,
+            head_dim=head_dim,
+            causal=masks,
+            modes=modes,
+            repeats=repeats,
+            threads=threads,
+            numpy_max_length=numpy_max_length,
+        )
+    cuda_rows = None
+    cuda_reason = attention_bench.cuda_unavailable_reason()
+    if cuda_reason is None:
+        # bfloat16 at 64 dimensions, a size the CUDA kernels are built for.
+        with err.status("timing attention on CUDA..."):
+            cuda_rows = attention_bench.bench_attention_cuda(
+                sorted({*lengths, 4096}), batch=batch, heads=heads, causal=masks
+            )
+    records = [row.as_dict() for row in rows]
+    cuda_records = None if cuda_rows is None else [r.as_dict() for r in cuda_rows]
+
+    if as_json:
+        settings = {
+            "lengths": lengths,
+            "batch": batch,
+            "heads": heads,
+            "head_dim": head_dim,
+            "causal": masks,
+            "modes": modes,
+            "repeats": repeats,
+            "threads": threads,
+            "numpy_max_length": numpy_max_length,
+            "dtype": "float32",
+        }
+        cuda = {"reason": cuda_reason, "rows": cuda_records}
+        out.print_json(
+            json.dumps({"settings": settings, "rows": records, "cuda": cuda})
+        )
+        return
+    title = (
+        f"attention on the CPU, float32, batch {batch}, {heads} heads, head dim "
+        f"{head_dim}, {threads} threads; best of {repeats} after a warm-up "
+        f"(numpy: one run, T <= {numpy_max_length})"
+    )
+    out.print(_attention_table(records, title))
+    if cuda_records is not None:
+        title = (
+            f"attention on CUDA, bfloat16, forward, batch {batch}, {heads} heads, "
+            f"head dim 64; best of {cuda_records[0]['repeats']} after a warm-up"
+        )
+        out.print(_attention_table(cuda_records, title))
+    else:
+        out.print(f"CUDA: not timed, no CUDA device here ({cuda_reason})")
+
+
+_SHORT_MODES = {"forward": "fwd", "forward+backward": "fwd+bwd"}
+
+
+def _attention_table(records: list[dict], title: str) -> Table:
+    table = Table(
+        "T",
+        "causal",
+        "mode",
+        "path",
+        "ms",
+        "GFLOP/s",
+        "vs SDPA",
+        "peak MiB",
+        title=title,
+        title_justify="left",
+    )
+    for r in records:
+        timed = r["seconds"] is not None
+        table.add_row(
+            str(r["length"]),
+            "yes" if r["causal"] else "no",
+            _SHORT_MODES[r["mode"]],
+            r["path"],
+            f"{r['seconds'] * 1e3:.2f}" if timed else "-",
+            f"{r['gflop_per_second']:.1f}" if timed else "-",
+            "-" if r["ratio_vs_sdpa"] is None else f"{r['ratio_vs_sdpa']:.2f}x",
+            "-" if r["peak_mib"] is None else f"{r['peak_mib']:.1f}",
+        )
+    return table
+
+
 def _default_corpus() -> Path | None:
     """$NEURON_CORPORA, else the shared corpora beside a source checkout."""
     explicit = os.environ.get("NEURON_CORPORA")

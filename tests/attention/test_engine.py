@@ -9,6 +9,8 @@ dot product of 128 terms carries about 1e-6 of rounding, the polynomial exp
 about 2e-7 relative).
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -256,3 +258,25 @@ def test_backward_with_fewer_heads_than_threads(rng, causal):
         neuron_engine.set_num_threads(before)
     for got, want in zip((dq, dk, dv), grads, strict=True):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-11)
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/clear_refs").exists(), reason="peak memory is read from /proc"
+)
+def test_extra_memory_grows_with_t_not_t_squared(rng):
+    # One head, T = 4096: the T x T float32 scores alone would be 64 MiB. The
+    # engine keeps out, lse and per-thread tiles: a few MiB whatever T is.
+    from neuron.attention.bench import peak_extra_memory
+
+    T, D = 4096, 64
+    q, k, v, dout = inputs(rng, (1, 1), T, T, D, np.float32)
+    scores = T * T * 4
+
+    def forward_and_backward():
+        out, lse = engine.forward(q, k, v, causal=True)
+        engine.backward(q, k, v, out, dout, lse, causal=True)
+
+    extra = peak_extra_memory(forward_and_backward)
+    assert extra is not None
+    # out, dq, dk, dv (1 MiB each), lse, and the backward's dq parts (threads x 1 MiB).
+    assert extra < scores / 4, f"{extra / 2**20:.1f} MiB for T = {T}"

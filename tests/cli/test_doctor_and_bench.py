@@ -115,3 +115,46 @@ def test_bench_word2vec_without_a_corpus_says_what_to_pass(neuron_home):
     result = neuron("bench", "word2vec", env=env)
     assert result.returncode == 1
     assert "--corpus" in result.stderr
+
+
+def test_bench_attention_json_has_the_settings_and_a_row_per_path(neuron_home):
+    result = neuron(
+        "bench", "attention", "--t", "16", "--heads", "1", "--head-dim", "8",
+        "--repeats", "1", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+
+    settings = report["settings"]
+    assert settings["lengths"] == [16] and settings["causal"] == [False, True]
+    assert settings["modes"] == ["forward", "forward+backward"]
+    assert (settings["heads"], settings["head_dim"], settings["repeats"]) == (1, 8, 1)
+    assert settings["threads"] >= 1
+    rows = report["rows"]
+    assert len(rows) == 2 * 2 * 4
+    assert {r["path"] for r in rows} == {"engine", "sdpa", "explicit", "numpy"}
+    for row in rows:
+        assert row["length"] == 16 and row["seconds"] > 0
+        assert row["gflop_per_second"] > 0 and row["ratio_vs_sdpa"] > 0
+        assert row["flops"] > 0
+    # Timed only where a CUDA device exists; otherwise it says why not.
+    cuda = report["cuda"]
+    assert (cuda["rows"] is None) == (cuda["reason"] is not None)
+
+
+def test_bench_attention_table_names_every_column_and_says_why_no_cuda(neuron_home):
+    result = neuron(
+        "bench", "attention", "--t", "16", "--heads", "1", "--head-dim", "8",
+        "--repeats", "1", "--mode", "forward", "--causal",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for word in ("T", "causal", "ms", "GFLOP/s", "vs SDPA", "peak MiB", "numpy"):
+        assert word in result.stdout
+    assert "fwd+bwd" not in result.stdout
+    assert "CUDA" in result.stdout
+
+
+def test_bench_attention_rejects_an_unknown_mode(neuron_home):
+    result = neuron("bench", "attention", "--mode", "sideways")
+    assert result.returncode == 1
+    assert "forward, backward or both" in result.stderr

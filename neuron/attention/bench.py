@@ -16,9 +16,11 @@ tensors, q, k and v of shape (B, H, T, D) with scale = 1 / sqrt(D):
 Each runs ``forward`` (under ``torch.no_grad``) and ``forward+backward``
 (the forward, then the backward of a gradient of ones, which is what
 ``out.sum().backward()`` does). Every timing comes after one untimed warm-up
-call and is the best of ``repeats`` calls, so a slow call (another process, a
-page fault storm) does not move it. The first timed call also measures the
-resident memory the call adds at its peak (``peak_extra_memory``).
+call and is the best of at least ``repeats`` calls, the paths taking turns,
+so a slow call (another process, a page fault storm) does not move it; short
+calls are repeated for at least ``MIN_SECONDS``. The first timed call also
+measures the resident memory the call adds at its peak
+(``peak_extra_memory``).
 
 On a CUDA device, ``bench_attention_cuda`` times the engine against SDPA in
 bfloat16, forward only. The library returns records; ``neuron bench
@@ -71,6 +73,10 @@ __all__ = [
 PATHS = ("engine", "sdpa", "explicit", "numpy")
 MODES = ("forward", "forward+backward")
 DEFAULT_LENGTHS = (128, 256, 512, 1024, 2048, 4096)
+#: Short calls are repeated until the fastest path has run this long in all.
+MIN_SECONDS = 0.3
+#: ... but never more than this many calls per path.
+MAX_ROUNDS = 50
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -325,9 +331,8 @@ def _numpy_call(mode: str, q, k, v, causal: bool) -> Callable[[], object]:
 # ---- timing ----------------------------------------------------------------
 
 
-def _time_cpu(call: Callable[[], object], repeats: int) -> tuple[float, int | None]:
-    """Best seconds of ``repeats`` calls after a warm-up, and the peak bytes."""
-    call()  # warm-up
+def _measure(call: Callable[[], object]) -> tuple[float, int | None]:
+    """Seconds of one call and the peak bytes it adds."""
     times = []
 
     def timed():
@@ -336,13 +341,12 @@ def _time_cpu(call: Callable[[], object], repeats: int) -> tuple[float, int | No
         times.append(time.perf_counter() - start)
 
     extra = peak_extra_memory(timed)
-    for _ in range(repeats - 1):
-        timed()
-    return min(times), extra
+    return times[0], extra
 
 
 def _time_cuda(call: Callable[[], object], repeats: int) -> tuple[float, int]:
-    """As ``_time_cpu``, with the device synchronised around each call."""
+    """Best seconds of ``repeats`` calls after a warm-up, the device synchronised
+    around each, and the peak device bytes of the first."""
     call()  # warm-up
     times = []
 
@@ -448,21 +452,46 @@ def _time_paths(
     repeats: int,
     max_length: dict[str, int],
 ) -> dict[str, tuple[float | None, int | None, int]]:
-    """Each path's (best seconds, peak bytes, repeats) on one configuration.
+    """Each path's (best seconds, peak bytes, timed calls) on one configuration.
 
-    A path with a length limit below T is skipped, (None, None, 0); one with a
-    limit at all (numpy) runs once.
+    The paths take turns, one call each per round, so a slow spell of the
+    machine falls on all of them rather than on one. Rounds go on until every
+    path has ``repeats`` calls and, for calls shorter than ``MIN_SECONDS /
+    repeats``, until the fastest path has spent ``MIN_SECONDS`` (at most
+    ``MAX_ROUNDS``): short calls are the noisiest. A path with a length limit
+    below T is skipped, (None, None, 0); one with a limit at all (numpy) runs
+    once.
     """
     T = q.shape[-2]
-    timed = {}
+    calls, best, extra, count = {}, {}, {}, {}
+    timed: dict[str, tuple[float | None, int | None, int]] = {}
     for path in paths:
         if path in max_length and max_length[path] < T:
             timed[path] = (None, None, 0)
             continue
-        n = 1 if path in max_length else repeats
-        timed[path] = (*_time_cpu(make_call(path, mode, q, k, v, causal=causal), n), n)
+        calls[path] = make_call(path, mode, q, k, v, causal=causal)
+        calls[path]()  # warm-up
+        seconds, extra[path] = _measure(calls[path])
+        best[path], count[path] = seconds, 1
+
+    def more(path: str) -> bool:
+        if path in max_length:
+            return False
+        return count[path] < repeats or (
+            count[path] < MAX_ROUNDS and min(best.values()) * count[path] < MIN_SECONDS
+        )
+
+    while any(more(path) for path in calls):
+        for path in calls:
+            if more(path):
+                start = time.perf_counter()
+                calls[path]()
+                best[path] = min(best[path], time.perf_counter() - start)
+                count[path] += 1
+    for path in calls:
+        timed[path] = (best[path], extra[path], count[path])
         logger.debug("T=%d causal=%s %s %s: %s", T, causal, mode, path, timed[path])
-    return timed
+    return {path: timed[path] for path in paths}
 
 
 def _records(

@@ -43,7 +43,8 @@ def test_every_path_mode_and_mask_gets_a_finite_positive_time(small_rows):
             2,
             8,
         )
-        assert row.repeats == 1
+        # Short calls are repeated up to MAX_ROUNDS; numpy runs once.
+        assert row.repeats == 1 if row.path == "numpy" else 1 <= row.repeats <= 50
         assert row.as_dict()["path"] == row.path
 
 

@@ -20,6 +20,7 @@ from neuron import engine as neuron_engine
 from neuron.attention import attention, engine, reference
 from neuron.errors import (
     ArrayTypeError,
+    DeviceError,
     DTypeError,
     InvalidArgumentError,
     LayoutError,
@@ -167,6 +168,11 @@ class TestErrors:
     def test_dtype_not_supported_on_the_cpu(self):
         q = torch.zeros(1, 4, 8, dtype=torch.float16)
         with pytest.raises(DTypeError, match=r"float32 or float64 on the CPU.*float16"):
+            attention(q, q, q)
+
+    def test_device_neither_cpu_nor_cuda(self):
+        q = torch.zeros(2, 4, 8, device="meta")
+        with pytest.raises(DeviceError, match=r"CPU or a CUDA device, got meta"):
             attention(q, q, q)
 
     def test_integer_arrays(self):

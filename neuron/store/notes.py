@@ -139,7 +139,9 @@ class NotesMixin:
 
         Args:
             ref: an id (``3`` or ``"3"``), or the start of a uid of at least
-                four characters (``"3f2a9c"``). A string of digits is an id.
+                four characters (``"3f2a9c"``). A string of digits is an id
+                when a note has that id, else the start of a uid (uids are
+                hexadecimal, so about one in forty starts with eight digits).
 
         Raises:
             NotFoundError: nothing matches.
@@ -154,7 +156,11 @@ class NotesMixin:
             )
         text = ref.strip().lower()
         if text.isdigit():
-            return self.get(int(text))
+            try:
+                return self.get(int(text))
+            except NotFoundError:
+                if len(text) < 4:
+                    raise
         if len(text) < 4 or any(c not in "0123456789abcdef-" for c in text):
             raise InvalidRecordError(
                 f"expected a note id (digits) or at least 4 characters of a uid, "

@@ -137,6 +137,18 @@ class TestGetAndFind:
         assert store.find(note.uid[:8]) == note
         assert store.find(note.uid.upper()) == note
 
+    def test_find_takes_digits_as_a_uid_prefix_when_no_id_matches(
+        self, store, monkeypatch
+    ):
+        uid = uuid.UUID("12345678-9abc-4def-8123-456789abcdef")
+        monkeypatch.setattr("neuron.store.notes.uuid.uuid4", lambda: uid)
+        note = store.create("digits first")
+
+        assert store.find("12345678") == note
+        assert store.find(str(note.id)) == note
+        with pytest.raises(NotFoundError, match="starts with 87654321"):
+            store.find("87654321")
+
     def test_find_refuses_short_or_unknown_references(self, store):
         store.create("t")
 

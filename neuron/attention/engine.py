@@ -14,13 +14,12 @@ C-contiguous. Every call releases the GIL.
 """
 
 import math
-import sys
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from neuron.engine import _engine
-from neuron.engine._arrays import stream_of
+from neuron.engine._arrays import is_tensor, loaded_torch, stream_of
 from neuron.errors import (
     ArrayTypeError,
     CudaUnavailableError,
@@ -58,15 +57,6 @@ class Forward(NamedTuple):
     lse: ArrayLike  # (..., T); float32 on CUDA, q's dtype on the CPU
 
 
-def _torch():
-    return sys.modules.get("torch")
-
-
-def _is_tensor(a: object) -> bool:
-    torch = _torch()
-    return torch is not None and isinstance(a, torch.Tensor)
-
-
 def _dtype_name(a: ArrayLike) -> str:
     return str(a.dtype).removeprefix("torch.")
 
@@ -90,13 +80,13 @@ def _check(a: object, name: str, like: ArrayLike | None) -> ArrayLike:
                 f"make a copy with np.ascontiguousarray({name})"
             )
         return a
-    if not _is_tensor(a):
+    if not is_tensor(a):
         raise ArrayTypeError(
             f"expected {name} to be a numpy.ndarray or torch.Tensor, got "
             f"{type(a).__name__}; convert it with np.asarray({name})"
         )
-    torch = _torch()
-    if like is not None and not _is_tensor(like):
+    torch = loaded_torch()
+    if like is not None and not is_tensor(like):
         raise ArrayTypeError(
             f"expected {name} to be a numpy.ndarray like q, got torch.Tensor; "
             f"convert it with {name}.numpy()"
@@ -172,7 +162,7 @@ def _check_qkv(q, k, v) -> tuple[ArrayLike, ArrayLike, ArrayLike]:
             f"expected at least one key, got k of shape {tuple(k.shape)}; "
             "attention over no keys is undefined"
         )
-    cuda = _is_tensor(q) and q.is_cuda
+    cuda = is_tensor(q) and q.is_cuda
     if cuda and D not in CUDA_HEAD_DIMS:
         raise InvalidArgumentError(
             f"expected head dimension 32, 64, 96 or 128 on CUDA, got {D}; pad "
@@ -202,15 +192,15 @@ def _scale(scale: float | None, D: int) -> float:
 def _empty(like: ArrayLike, shape: tuple[int, ...], dtype=None) -> ArrayLike:
     if isinstance(like, np.ndarray):
         return np.empty(shape, dtype=like.dtype if dtype is None else dtype)
-    torch = _torch()
+    torch = loaded_torch()
     return torch.empty(
         shape, dtype=like.dtype if dtype is None else dtype, device=like.device
     )
 
 
 def _lse_dtype(q: ArrayLike):
-    if _is_tensor(q) and q.is_cuda:
-        return _torch().float32
+    if is_tensor(q) and q.is_cuda:
+        return loaded_torch().float32
     return None  # q's own dtype
 
 
@@ -282,15 +272,15 @@ def backward(
                 f"expected {name} of shape {tuple(q.shape)} and dtype "
                 f"{_dtype_name(q)} like q, got {tuple(a.shape)} {_dtype_name(a)}"
             )
-    if not (_is_tensor(lse) or isinstance(lse, np.ndarray)) or tuple(
-        lse.shape
-    ) != tuple(q.shape[:-1]):
+    if not (is_tensor(lse) or isinstance(lse, np.ndarray)) or tuple(lse.shape) != tuple(
+        q.shape[:-1]
+    ):
         raise ShapeError(
             f"expected lse of shape {tuple(q.shape[:-1])} from forward(), got "
             f"{tuple(getattr(lse, 'shape', ()))}"
         )
     scale = _scale(scale, q.shape[-1])
-    if _is_tensor(lse):
+    if is_tensor(lse):
         lse = lse.detach()
     dq = _empty(q, tuple(q.shape))  # (..., T, D)
     dk = _empty(q, tuple(k.shape))  # (..., S, D)
@@ -330,7 +320,7 @@ def forward_with_probabilities(
             f"(heads x T x S), got {entries:,} for q {tuple(q.shape)} and k "
             f"{tuple(k.shape)}; plot a shorter sequence or fewer heads"
         )
-    device = q.device if _is_tensor(q) and q.is_cuda else None
+    device = q.device if is_tensor(q) and q.is_cuda else None
     dtype = q.dtype
     if device is not None:
         q, k, v = (a.float().cpu() for a in (q, k, v))

@@ -30,20 +30,20 @@ ArrayLike = Any
 _NUMPY_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _torch():
+def loaded_torch():
     """The torch module if it is loaded, else None."""
     return sys.modules.get("torch")
 
 
-def _is_tensor(a: object) -> bool:
-    torch = _torch()
+def is_tensor(a: object) -> bool:
+    torch = loaded_torch()
     return torch is not None and isinstance(a, torch.Tensor)
 
 
 def _kind(a: object) -> str:
     if isinstance(a, np.ndarray):
         return "numpy.ndarray"
-    if _is_tensor(a):
+    if is_tensor(a):
         return "torch.Tensor"
     return type(a).__name__
 
@@ -71,7 +71,7 @@ def prepare(
         )
     if isinstance(a, np.ndarray):
         return _prepare_numpy(a, name, writable)
-    if _is_tensor(a):
+    if is_tensor(a):
         return _prepare_tensor(a, name, like)
     raise ArrayTypeError(
         f"expected {name} to be a numpy.ndarray or torch.Tensor, got "
@@ -110,7 +110,7 @@ def check_layout(a: np.ndarray, name: str, writable: bool = False) -> np.ndarray
 
 
 def _prepare_tensor(a: Any, name: str, like: Any) -> Any:
-    torch = _torch()
+    torch = loaded_torch()
     allowed = (torch.float32,) if a.is_cuda else (torch.float32, torch.float64)
     if a.dtype not in allowed:
         where = "CUDA kernels take" if a.is_cuda else "engine takes"
@@ -162,12 +162,12 @@ def empty_like(a: ArrayLike) -> ArrayLike:
     """A new C-contiguous array of the kind, shape, dtype and device of ``a``."""
     if isinstance(a, np.ndarray):
         return np.empty(a.shape, dtype=a.dtype)
-    torch = _torch()
+    torch = loaded_torch()
     return torch.empty(a.shape, dtype=a.dtype, device=a.device)
 
 
 def stream_of(a: ArrayLike) -> int:
     """The CUDA stream PyTorch uses now for ``a``'s device (0 for CPU arrays)."""
-    if _is_tensor(a) and a.is_cuda:
-        return _torch().cuda.current_stream(a.device).cuda_stream
+    if is_tensor(a) and a.is_cuda:
+        return loaded_torch().cuda.current_stream(a.device).cuda_stream
     return 0

@@ -1,5 +1,5 @@
 """Text for models: tokenisation, corpora streamed from disk, vocabularies,
-and downloads of well-known corpora.
+tokenizers, and downloads of well-known corpora.
 
 The pieces, in the order a training run meets them::
 
@@ -10,11 +10,38 @@ The pieces, in the order a training run meets them::
     vocab = Vocabulary.build(corpus, min_count=5)
     for ids in corpus.iter_ids(vocab):    # int32 arrays, one per sentence
         ...
+
+Tokenizers for language models share one interface, :class:`Tokenizer`::
+
+    from neuron.text import ByteBPE, Corpus, load_tokenizer
+
+    bpe = ByteBPE.train(Corpus("tinyshakespeare.txt"), vocab_size=1024)
+    ids = bpe.encode("To be, or not to be")
+    bpe.save("bpe.json")
+    assert load_tokenizer("bpe.json").encode("To be") == bpe.encode("To be")
 """
 
 from neuron.text import datasets
+from neuron.text.bpe import ByteBPE
 from neuron.text.corpus import Corpus
+from neuron.text.gpt2 import GPT2_PATTERN
+from neuron.text.simple import CharTokenizer, WordTokenizer
 from neuron.text.tokenize import TokenizerOptions, tokenize
+from neuron.text.tokenizer import Tokenizer, load_tokenizer
 from neuron.text.vocab import Vocabulary
+from neuron.text.wordpiece import WordPiece
 
-__all__ = ["Corpus", "TokenizerOptions", "Vocabulary", "datasets", "tokenize"]
+__all__ = [
+    "GPT2_PATTERN",
+    "ByteBPE",
+    "CharTokenizer",
+    "Corpus",
+    "Tokenizer",
+    "TokenizerOptions",
+    "Vocabulary",
+    "WordPiece",
+    "WordTokenizer",
+    "datasets",
+    "load_tokenizer",
+    "tokenize",
+]

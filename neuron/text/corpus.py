@@ -151,12 +151,37 @@ class Corpus:
         """Count the tokens of the whole corpus in one streaming pass."""
         return sum(len(sentence) for sentence in self)
 
+    def iter_text(self) -> Iterator[str]:
+        """Stream the raw text of the files, untokenised, in pieces.
+
+        Each piece ends where a run of whitespace begins, so a word never
+        straddles two pieces, and a piece never holds text of two files.
+        Joined, the pieces of a file give back its text (without a leading
+        byte-order mark), except that a run of non-space characters longer
+        than ``max(4 * block_size, MAX_TOKEN_CHARS)`` is cut, and a run of
+        whitespace that long is shortened. Subword tokenizers train on this
+        text rather than on the word tokens.
+
+        Yields:
+            Non-empty strings, file after file.
+        """
+        for path in self.files:
+            log.debug("reading %s", path)
+            for piece in self._pieces(path):
+                if piece:
+                    yield piece
+
     # ---- reading one file ------------------------------------------------
 
     def _sentences(self, path: Path) -> Iterator[list[str]]:
         """The sentences of one file; a paragraph never crosses files."""
         sentences = _Sentences(self.max_sentence_length)
-        options = self.options
+        for piece in self._pieces(path):
+            yield from sentences.feed(piece, self.options)
+        yield from sentences.finish()
+
+    def _pieces(self, path: Path) -> Iterator[str]:
+        """The text of one file cut only where whitespace begins."""
         # Unfinished text at the end of a block that may hold a partial token.
         # Bounded: past this many characters it is cut anyway (see below).
         carry_limit = max(4 * self.block_size, MAX_TOKEN_CHARS)
@@ -175,9 +200,8 @@ class Corpus:
                 log.warning("cutting a token of over %d characters", carry_limit)
                 cut = len(text.rstrip())
             text, carry = text[:cut], text[cut:]
-            yield from sentences.feed(text, options)
-        yield from sentences.feed(carry, options)
-        yield from sentences.finish()
+            yield text
+        yield carry
 
     def _decoded_blocks(self, path: Path) -> Iterator[str]:
         """The text of one file, block by block, decoded from UTF-8."""

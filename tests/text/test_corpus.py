@@ -7,7 +7,7 @@ import gzip
 import re
 import shutil
 import tracemalloc
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -252,3 +252,21 @@ class TestIds:
 def test_repr_names_the_files(tmp_path: Path):
     (tmp_path / "a.txt").write_text("x")
     assert "a.txt" in repr(Corpus(tmp_path))
+
+
+class TestRawText:
+    @pytest.mark.parametrize("block_size", [7, 64, 1 << 18])
+    def test_pieces_join_to_the_file_and_end_before_whitespace(
+        self, corpora, block_size
+    ):
+        path = corpora / "tinyshakespeare.txt"
+        pieces = list(Corpus(path, block_size=block_size).iter_text())
+        assert "".join(pieces) == path.read_text(encoding="utf-8")
+        assert all(piece for piece in pieces)
+        for piece, following in pairwise(pieces):
+            assert not piece[-1].isspace() and following[0].isspace()
+
+    def test_a_piece_never_holds_two_files(self, tmp_path):
+        (tmp_path / "a.txt").write_text("\ufeffone two", encoding="utf-8")
+        (tmp_path / "b.txt").write_text("three", encoding="utf-8")
+        assert list(Corpus(tmp_path).iter_text()) == ["one", " two", "three"]

@@ -85,6 +85,11 @@ class TooLargeError(InvalidRecordError):
     """A note body or a workspace object is larger than the store accepts."""
 
 
+class RunStateError(StoreError, ValueError):
+    """A run is not in the state the call needs: records added to a run that
+    has finished, or a run finished twice."""
+
+
 class QueryError(StoreError, ValueError):
     """A full-text search query is malformed."""
 
@@ -177,3 +182,16 @@ class OfflineError(DownloadError):
 class ChecksumError(DownloadError):
     """A downloaded file's size or SHA-256 differs from the expected one; the
     file is not kept."""
+
+
+# ---- training ------------------------------------------------------------
+
+
+class CheckpointError(NeuronError, ValueError):
+    """A checkpoint cannot be resumed from: the file is missing or damaged,
+    or it belongs to another model or another number of processes."""
+
+
+class DivergenceError(NeuronError, ArithmeticError):
+    """The training loss became NaN or infinite; the message names the step
+    and what usually helps (a lower learning rate, gradient clipping)."""

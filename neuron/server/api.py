@@ -7,6 +7,11 @@
     GET  /api/search?q=&limit=       full-text search with snippets
     GET  /api/objects                workspace objects, without their data
     GET  /api/objects/{name}         one object with its data as nested lists
+    GET  /api/runs?status=           training runs, newest first
+    GET  /api/runs/{id}?metric=      a run with its metrics, checkpoints and samples
+
+Metric values are JSON numbers, except NaN and infinities, which JSON lacks:
+those come as the strings ``"nan"``, ``"inf"`` and ``"-inf"``.
 
 Errors answer with ``{"error": kind, "message": text}``: 404 for an unknown
 id or name, 400 for bad input, each message saying what was expected.
@@ -27,7 +32,7 @@ from starlette.routing import Route
 
 import neuron
 from neuron.errors import NeuronError, NotFoundError
-from neuron.store import SCHEMA_VERSION, Source, Store
+from neuron.store import SCHEMA_VERSION, Source, Store, json_number
 
 
 def _error(kind: str, message: str, status: int) -> JSONResponse:
@@ -106,6 +111,25 @@ def build_api(db_path: Path | None) -> Starlette:
             "data": found.array.tolist(),
         }
 
+    def list_runs(store: Store, request: Request) -> list:
+        found = store.list_runs(status=request.query_params.get("status"))
+        return [dataclasses.asdict(run) for run in found]
+
+    def show_run(store: Store, request: Request) -> dict:
+        raw = request.path_params["run"]
+        if not (raw.isascii() and raw.isdigit()):
+            raise _BadRequest(f"expected a run id (digits), got {raw!r}")
+        run = store.get_run(int(raw))
+        values = store.metrics(run.id, request.query_params.get("metric"))
+        record = dataclasses.asdict(run)
+        record["metrics"] = [
+            {"step": step, "name": name, "value": json_number(value)}
+            for step, name, value in values
+        ]
+        record["checkpoints"] = store.checkpoints(run.id)
+        record["samples"] = store.samples(run.id)
+        return record
+
     async def create_note(request: Request) -> JSONResponse:
         try:
             payload = await request.json()
@@ -162,5 +186,7 @@ def build_api(db_path: Path | None) -> Starlette:
             Route("/search", endpoint(search)),
             Route("/objects", endpoint(list_objects)),
             Route("/objects/{name}", endpoint(show_object)),
+            Route("/runs", endpoint(list_runs)),
+            Route("/runs/{run}", endpoint(show_run)),
         ]
     )

@@ -1,4 +1,5 @@
-"""The SQLite store: notes, tags, links, full-text search and workspace objects.
+"""The SQLite store: notes, tags, links, full-text search, workspace objects
+and training runs.
 
 One file (``default_path()``) holds everything; open it with
 ``Store.open()``::
@@ -28,10 +29,12 @@ from neuron.store.records import (
     Link,
     Note,
     ObjectInfo,
+    Run,
     SearchHit,
     Source,
     WorkspaceObject,
 )
+from neuron.store.runs import FINAL_STATUSES, RUN_STATUSES, json_number
 from neuron.store.schema import SCHEMA_VERSION
 from neuron.store.search import quote_query
 from neuron.store.store import DEFAULT_TIMEOUT, Store
@@ -40,10 +43,12 @@ __all__ = [
     "DB_ENV",
     "DB_FILENAME",
     "DEFAULT_TIMEOUT",
+    "FINAL_STATUSES",
     "HOME_ENV",
     "MAX_BODY_BYTES",
     "MAX_OBJECT_BYTES",
     "MAX_TITLE_CHARS",
+    "RUN_STATUSES",
     "SCHEMA_VERSION",
     "SOURCE_KINDS",
     "ExportResult",
@@ -51,10 +56,12 @@ __all__ = [
     "Link",
     "Note",
     "ObjectInfo",
+    "Run",
     "SearchHit",
     "Source",
     "Store",
     "WorkspaceObject",
     "default_path",
+    "json_number",
     "quote_query",
 ]

@@ -154,6 +154,42 @@ class WorkspaceObject:
     updated: str
 
 
+@dataclass(frozen=True)
+class Run:
+    """A training run: what was trained, how, and how it ended.
+
+    Its metrics, checkpoints and samples are read with ``Store.metrics``,
+    ``Store.checkpoints`` and ``Store.samples``.
+
+    Attributes:
+        id: the integer id, local to this store (``neuron runs show 3``).
+        uid: a UUID naming the run beyond this store.
+        name: one line, never blank.
+        status: ``"running"`` until finished, then ``"finished"``,
+            ``"failed"`` or ``"stopped"``.
+        config: the hyperparameters, as given (read back from JSON, so tuples
+            come back as lists).
+        seed: the random seed the run started from.
+        code_revision: the code it ran, such as a git commit; None if unknown.
+        environment: the machine and library versions it ran on.
+        summary: what the run reported when it finished; empty before.
+        created: UTC time the run was created, ISO-8601.
+        updated: UTC time of the last record added or of the finish.
+    """
+
+    id: int
+    uid: str
+    name: str
+    status: str
+    config: dict
+    seed: int
+    code_revision: str | None
+    environment: dict
+    summary: dict
+    created: str
+    updated: str
+
+
 # ---- time --------------------------------------------------------------
 
 

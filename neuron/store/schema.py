@@ -123,8 +123,65 @@ _WORKSPACE = (
     """,
 )
 
+# Migration 4: training runs, with their metrics by step, checkpoints and
+# text samples. Deleting a run deletes everything recorded under it. A metric
+# value is a REAL; NaN is stored as NULL (SQLite has no NaN), infinities as
+# themselves.
+_RUNS = (
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL CHECK (trim(name) != ''),
+        status TEXT NOT NULL DEFAULT 'running'
+            CHECK (status IN ('running', 'finished', 'failed', 'stopped')),
+        config TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config)),
+        seed INTEGER NOT NULL CHECK (typeof(seed) = 'integer'),
+        code_revision TEXT,
+        environment TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(environment)),
+        summary TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary)),
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX runs_created ON runs (created)",
+    """
+    CREATE TABLE run_metrics (
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step INTEGER NOT NULL CHECK (typeof(step) = 'integer' AND step >= 0),
+        name TEXT NOT NULL CHECK (name != ''),
+        value REAL CHECK (value IS NULL OR typeof(value) = 'real'),
+        PRIMARY KEY (run_id, step, name)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX run_metrics_name ON run_metrics (run_id, name, step)",
+    """
+    CREATE TABLE run_checkpoints (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step INTEGER NOT NULL CHECK (typeof(step) = 'integer' AND step >= 0),
+        path TEXT NOT NULL CHECK (path != ''),
+        metrics TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metrics)),
+        created TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX run_checkpoints_run ON run_checkpoints (run_id, step)",
+    """
+    CREATE TABLE run_samples (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step INTEGER NOT NULL CHECK (typeof(step) = 'integer' AND step >= 0),
+        prompt TEXT NOT NULL,
+        text TEXT NOT NULL,
+        settings TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings)),
+        created TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX run_samples_run ON run_samples (run_id, step)",
+)
+
 #: Migration ``i + 1`` is ``MIGRATIONS[i]``: SQL statements run in order.
-MIGRATIONS: tuple[Sequence[str], ...] = (_NOTES, _FULL_TEXT, _WORKSPACE)
+MIGRATIONS: tuple[Sequence[str], ...] = (_NOTES, _FULL_TEXT, _WORKSPACE, _RUNS)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)

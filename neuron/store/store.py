@@ -1,5 +1,5 @@
-"""The Store: notes, tags, links, full-text search and workspace objects in one
-SQLite file.
+"""The Store: notes, tags, links, full-text search, workspace objects and
+training runs in one SQLite file.
 
 Every public method that writes runs as one transaction begun with
 ``BEGIN IMMEDIATE``: it takes the write lock up front, so two processes
@@ -9,7 +9,8 @@ is locked", and a failure part-way rolls back and leaves the file as it was.
 This module holds the connection, the transactions and the query helpers.
 The methods users call come from one class per concept, each in its own
 module: ``NotesMixin`` (notes), ``TagsMixin`` (tags), ``LinksMixin`` (links),
-``SearchMixin`` (full-text search) and ``ObjectsMixin`` (workspace objects).
+``SearchMixin`` (full-text search), ``ObjectsMixin`` (workspace objects) and
+``RunsMixin`` (training runs).
 Export and import are in ``neuron.store.exchange``.
 """
 
@@ -31,6 +32,7 @@ from neuron.store.links import LinksMixin
 from neuron.store.notes import NotesMixin
 from neuron.store.objects import ObjectsMixin
 from neuron.store.paths import default_path
+from neuron.store.runs import RunsMixin
 from neuron.store.search import SearchMixin
 from neuron.store.tags import TagsMixin
 
@@ -43,8 +45,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 10.0
 
 
-class Store(NotesMixin, TagsMixin, LinksMixin, SearchMixin, ObjectsMixin):
-    """A neuron store: one SQLite file of notes and workspace objects.
+class Store(NotesMixin, TagsMixin, LinksMixin, SearchMixin, ObjectsMixin, RunsMixin):
+    """A neuron store: one SQLite file of notes, workspace objects and runs.
 
     Open with ``Store.open()`` (the default file) or ``Store.open(path)``, and
     close with ``close()`` or a ``with`` block. Opening an older file migrates

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
@@ -60,11 +62,49 @@ def test_objects_come_back_with_dtype_shape_and_data(client, db):
     assert got["data"] == [[0, 1, 2], [3, 4, 5]]
 
 
+def test_runs_come_back_newest_first_with_their_records(client, db):
+    with Store.open(db) as store:
+        old = store.create_run("old", {"lr": 0.1}, seed=0)
+        store.finish_run(old.id, summary={"final_loss": 1.0})
+        run = store.create_run("diverging", {"lr": 10.0}, seed=1, code_revision="abc")
+        store.log_metrics(run.id, 0, {"loss": 2.5, "lr": 10.0})
+        store.log_metrics(
+            run.id, 1, {"loss": math.nan, "grad_norm": math.inf}, allow_nonfinite=True
+        )
+        store.add_checkpoint(run.id, 0, "out/ckpt_0.pt", metrics={"val_loss": 2.4})
+        store.add_sample(run.id, 0, "ROMEO:", " aye", settings={"top_k": 5})
+
+    listed = client.get("/runs").json()
+    assert [(r["name"], r["status"]) for r in listed] == [
+        ("diverging", "running"),
+        ("old", "finished"),
+    ]
+    assert [r["name"] for r in client.get("/runs?status=finished").json()] == ["old"]
+
+    shown = client.get(f"/runs/{run.id}")
+    assert shown.status_code == 200
+    got = shown.json()
+    assert (got["config"], got["code_revision"]) == ({"lr": 10.0}, "abc")
+    assert got["metrics"] == [
+        {"step": 0, "name": "loss", "value": 2.5},
+        {"step": 0, "name": "lr", "value": 10.0},
+        {"step": 1, "name": "grad_norm", "value": "inf"},
+        {"step": 1, "name": "loss", "value": "nan"},
+    ]
+    assert got["checkpoints"][0]["metrics"] == {"val_loss": 2.4}
+    assert got["samples"][0]["settings"] == {"top_k": 5}
+    only_loss = client.get(f"/runs/{run.id}?metric=loss").json()["metrics"]
+    assert [m["step"] for m in only_loss] == [0, 1]
+
+
 @pytest.mark.parametrize(
     "method, path, payload, status, words",
     [
         ("get", "/notes/999", None, 404, "999"),
         ("get", "/objects/nothing", None, 404, "nothing"),
+        ("get", "/runs/7", None, 404, "7"),
+        ("get", "/runs/seven", None, 400, "run id (digits)"),
+        ("get", "/runs?status=done", None, 400, "one of running"),
         ("get", "/search?q=%22open", None, 400, "malformed"),
         ("get", "/notes?limit=-3", None, 400, "positive integer"),
         ("post", "/notes", {"title": ""}, 400, "title"),

@@ -136,6 +136,37 @@ class TestMigration:
             assert [hit.note_id for hit in store.search("transformers")] == [2]
             assert store.list_tags() == {"math": 3, "softmax": 1}
 
+    def test_version_3_file_migrates_to_4_keeping_every_row(self, db_path):
+        make_old_file(db_path, 3)
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        conn.execute(
+            "INSERT INTO workspace_objects VALUES "
+            "('w_q', '<f4', '[2]', x'0000803f00000040', 3, "
+            "'2024-01-07T00:00:00.000000Z')"
+        )
+        conn.close()
+        old_tables = [
+            "notes",
+            "tags",
+            "note_tags",
+            "links",
+            "notes_fts",
+            "workspace_objects",
+        ]
+        before = {t: table_rows(db_path, t) for t in old_tables}
+
+        with Store.open(db_path) as store:
+            assert store.schema_version == SCHEMA_VERSION == 4
+            assert {t: table_rows(db_path, t) for t in old_tables} == before
+            for table in ("runs", "run_metrics", "run_checkpoints", "run_samples"):
+                assert table_rows(db_path, table) == []
+            obj = store.get_object("w_q")
+            assert (obj.array.tolist(), obj.version) == ([1.0, 2.0], 3)
+
+            run = store.create_run("after the migration", {"lr": 0.1}, seed=0)
+            store.log_metrics(run.id, 0, {"loss": 2.0})
+            assert store.metrics(run.id) == [(0, "loss", 2.0)]
+
     def test_failed_migration_changes_nothing(self, db_path, monkeypatch):
         make_old_file(db_path, 1)
         before = table_rows(db_path, "notes")

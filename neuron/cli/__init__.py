@@ -1,9 +1,10 @@
 """The ``neuron`` command.
 
 ``neuron`` alone starts the workbench server; the subcommands check the
-installation (``doctor``), work with notes (``notes ...``) and measure the
-engine (``bench ...``). The library below stays silent; this module is where
-neuron talks to a person.
+installation (``doctor``), work with notes (``notes ...``), look at training
+runs (``runs ...``), train a small GPT (``train``) and measure the engine
+(``bench ...``). The library below stays silent; this module is where neuron
+talks to a person.
 """
 
 from __future__ import annotations
@@ -156,9 +157,13 @@ from neuron.cli.bench import bench  # noqa: E402
 from neuron.cli.data import data  # noqa: E402
 from neuron.cli.doctor import doctor  # noqa: E402
 from neuron.cli.notes import notes  # noqa: E402
+from neuron.cli.runs import runs  # noqa: E402
+from neuron.cli.train import train  # noqa: E402
 
 app.command()(doctor)
 app.add_typer(notes, name="notes")
+app.add_typer(runs, name="runs")
+app.command()(train)
 app.add_typer(bench, name="bench")
 app.add_typer(data, name="data")
 

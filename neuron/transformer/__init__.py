@@ -26,6 +26,23 @@ __all__ = [
 #   reference does not load PyTorch.
 # - ``neuron.transformer.pretrained``: BERT and GPT-2 checkpoints from a
 #   local folder, into both.
+#
+# ---- training (PyTorch, imported on first use) ------------------------------
+#
+# - ``neuron.transformer.train``: ``train(config, settings, data)``, one
+#   process or many under torchrun (import it from there: the name
+#   ``neuron.transformer.train`` is the module); ``TrainSettings`` and the
+#   result and report types live in ``neuron.transformer.settings``.
+# - ``neuron.transformer.data``: ``TextData`` (a text as token ids, split)
+#   and ``Batches`` (seeded windows, split across processes).
+# - ``neuron.transformer.optim`` (the loss with label smoothing, AdamW and
+#   its weight-decay rule, gradient clipping) and
+#   ``neuron.transformer.schedule`` (learning-rate schedules).
+# - ``neuron.transformer.sampling``: ``generate`` with temperature, top-k
+#   and top-p.
+# - ``neuron.transformer.checkpoint``: files that resume a run exactly;
+#   ``neuron.transformer.runtime``: processes, devices, the measured peak;
+#   ``neuron.transformer.record``: the run's record in the store.
 
 from neuron.transformer.backward import BlockGradients, block_backward  # noqa: E402
 from neuron.transformer.parameters import (  # noqa: E402
@@ -45,10 +62,13 @@ __all__ += [
     "BlockGradients",
     "Pretrained",
     "Step",
+    "TextData",
     "Trace",
+    "TrainSettings",
     "Transformer",
     "block_backward",
     "forward",
+    "generate",
     "init_parameters",
     "load_model",
     "load_pretrained",
@@ -57,9 +77,18 @@ __all__ += [
 ]
 
 
-def __getattr__(name: str):
-    if name == "Transformer":
-        from neuron.transformer.model import Transformer
+# Names whose modules load PyTorch, imported when first asked for.
+_LAZY = {
+    "Transformer": "neuron.transformer.model",
+    "TextData": "neuron.transformer.data",
+    "TrainSettings": "neuron.transformer.settings",
+    "generate": "neuron.transformer.sampling",
+}
 
-        return Transformer
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'neuron.transformer' has no attribute {name!r}")

@@ -20,7 +20,7 @@ Every write is one transaction; errors are the ``StoreError`` classes in
 """
 
 from neuron.store.exchange import ExportResult, ImportResult
-from neuron.store.objects import MAX_OBJECT_BYTES
+from neuron.store.objects import MAX_OBJECT_BYTES, workspace_stamp
 from neuron.store.paths import DB_ENV, DB_FILENAME, HOME_ENV, default_path
 from neuron.store.records import (
     MAX_BODY_BYTES,
@@ -64,4 +64,5 @@ __all__ = [
     "default_path",
     "json_number",
     "quote_query",
+    "workspace_stamp",
 ]

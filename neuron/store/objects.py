@@ -9,7 +9,10 @@ the store's transaction and query helpers.
 """
 
 import json
+import logging
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +27,23 @@ MAX_OBJECT_BYTES = 256 * 1024 * 1024
 #: complex, datetimes, timedeltas, bytes and unicode strings.
 _STORABLE_KINDS = "biufcmMSU"
 
+logger = logging.getLogger(__name__)
+
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
+
+
+def workspace_stamp(db_path: str | os.PathLike[str]) -> Path:
+    """The file whose change says "a workspace object changed" for the store
+    at ``db_path``: ``neuron.db.workspace`` beside ``neuron.db``.
+
+    Every ``put_object`` and ``delete_object`` rewrites it after its
+    transaction commits, so an app in another process that watches it
+    (``mo.watch.file(workspace_stamp(path))``) reloads the objects when one
+    changes, without polling the database. It holds the name, version and
+    time of the last change, for people reading it.
+    """
+    path = Path(db_path)
+    return path.with_name(path.name + ".workspace")
 
 
 def check_name(name: object) -> str:
@@ -133,7 +152,9 @@ class ObjectsMixin:
                 "version = version + 1, updated = excluded.updated",
                 [name, dtype, shape, data, now()],
             )
-            return self.object_info(name)
+            info = self.object_info(name)
+        self._announce_change(f"put {name} {info.version} {info.updated}")
+        return info
 
     def get_object(self, name: str) -> WorkspaceObject:
         """Read the array stored under ``name``, with its version.
@@ -191,6 +212,16 @@ class ObjectsMixin:
             )
             if cursor.rowcount == 0:
                 raise self._no_object(name)
+        self._announce_change(f"delete {name} {now()}")
+
+    def _announce_change(self, line: str) -> None:
+        # After the commit, never inside it: a watcher woken by the stamp
+        # must find the change in the database. The stamp is a hint, so a
+        # failure to write it is logged, not raised: the data is safe.
+        try:
+            workspace_stamp(self.path).write_text(line + "\n", encoding="utf-8")
+        except OSError as exc:
+            logger.warning("could not write the workspace stamp: %s", exc)
 
     def _no_object(self, name: str) -> NotFoundError:
         known = ", ".join(info.name for info in self.list_objects()[:10]) or "none"

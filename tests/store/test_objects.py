@@ -109,6 +109,30 @@ class TestPutAndGet:
         assert seen.version == 2
         assert_identical(seen.array, np.full(4, 2.0))
 
+    def test_every_change_rewrites_the_workspace_stamp_after_commit(
+        self, store, db_path
+    ):
+        stamp = objects.workspace_stamp(db_path)
+        assert stamp.name == db_path.name + ".workspace"
+
+        store.put_object("w_q", np.eye(2))
+        assert stamp.read_text().startswith("put w_q 1 ")
+        store.put_object("w_q", np.eye(3))
+        assert stamp.read_text().startswith("put w_q 2 ")
+        store.delete_object("w_q")
+        assert stamp.read_text().startswith("delete w_q ")
+
+    def test_a_refused_change_leaves_the_stamp_alone(self, store, db_path):
+        store.put_object("kept", np.ones(2))
+        before = objects.workspace_stamp(db_path).read_text()
+
+        with pytest.raises(InvalidRecordError):
+            store.put_object("bad name", np.ones(2))
+        with pytest.raises(NotFoundError):
+            store.delete_object("missing")
+
+        assert objects.workspace_stamp(db_path).read_text() == before
+
     @settings(
         max_examples=60,
         deadline=None,

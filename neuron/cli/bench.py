@@ -65,6 +65,55 @@ def softmax(
     out.print(table)
 
 
+@bench.command()
+def neighbours(
+    n: Annotated[int, typer.Option("--n", min=2, help="Words in the table.")] = 100_000,
+    dim: Annotated[int, typer.Option("--dim", min=1, help="Vector size.")] = 300,
+    k: Annotated[int, typer.Option("--k", min=1, help="Neighbours per query.")] = 10,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Timed queries per tool; the median is kept.")
+    ] = 9,
+    seed: Annotated[int, typer.Option(help="Seed of the random vectors.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Top-k nearest neighbours by cosine: neuron against gensim.
+
+    Both answer the same queries over the same seeded random float32
+    vectors (neuron.embeddings.nearest, gensim KeyedVectors.most_similar);
+    the table gives the median milliseconds per query and gensim's time over
+    neuron's (above 1: neuron is faster).
+    """
+    from neuron.embeddings.bench import bench_neighbours, gensim_available
+
+    with err.status(f"timing top-{k} neighbours over {n:,} x {dim} vectors..."):
+        result = bench_neighbours(n=n, dim=dim, k=k, repeats=repeats, seed=seed)
+    record = dataclasses.asdict(result)
+    if as_json:
+        out.print_json(json.dumps(record))
+        return
+    table = Table(
+        "tool",
+        "median ms",
+        "gensim time / this",
+        title=f"top-{k} nearest neighbours, {n:,} x {dim} float32, median of "
+        f"{repeats} queries",
+        title_justify="left",
+    )
+    table.add_row("neuron", f"{record['neuron_ms']:.2f}", _ratio(result))
+    if result.gensim_ms is not None:
+        table.add_row("gensim", f"{record['gensim_ms']:.2f}", "1.00x")
+    out.print(table)
+    if result.same_answers is False:
+        out.print("warning: neuron and gensim returned different neighbours")
+    if not gensim_available():
+        out.print('gensim is not installed: pip install -e ".[bench]" to compare.')
+
+
+def _ratio(result) -> str:
+    ratio = result.ratio_vs_gensim
+    return "-" if ratio is None else f"{ratio:.2f}x"
+
+
 _MODES = {
     "forward": ["forward"],
     "backward": ["forward+backward"],

@@ -78,6 +78,10 @@ class TrainingProgress:
 # The callback may return False to ask the run to stop.
 ProgressCallback = Callable[[TrainingProgress], bool | None]
 
+# Called after each completed epoch with its number (from 1) and a copy of
+# the word vectors at that point.
+EpochCallback = Callable[[int, Vectors], None]
+
 
 def initial_vectors(
     V: int, D: int, seed: int | np.random.Generator
@@ -213,7 +217,12 @@ class Word2Vec:
 
     # ---- training ----------------------------------------------------------
 
-    def fit(self, corpus, progress: ProgressCallback | None = None) -> "Word2Vec":
+    def fit(
+        self,
+        corpus,
+        progress: ProgressCallback | None = None,
+        on_epoch: EpochCallback | None = None,
+    ) -> "Word2Vec":
         """Build the vocabulary and train, replacing any earlier training.
 
         Args:
@@ -222,6 +231,11 @@ class Word2Vec:
             progress: called with a ``TrainingProgress`` at least once per chunk
                 (more often on the engine backend); returning False stops the
                 run like ``cancel()``. Called from the thread running ``fit``.
+            on_epoch: called after every completed epoch (not after one a
+                cancel cut short) with the epoch number, from 1, and a
+                ``Vectors`` holding a copy of ``w_in`` at that point; for
+                snapshots of a run (``neuron.word2vec.record``). Called from
+                the thread running ``fit``.
 
         Returns:
             self, trained; after a cancel, partly trained with
@@ -249,7 +263,7 @@ class Word2Vec:
         self.w_in, self.w_out = initial_vectors(V, D, rng)  # (V, D) each
         self._vectors = None
 
-        run = _Run(self, corpus, progress)
+        run = _Run(self, corpus, progress, on_epoch)
         if self.backend == "engine":
             run.train_engine()
         else:
@@ -360,10 +374,11 @@ def _check_cuda() -> None:
 class _Run:
     """The state of one ``fit``: the word clock, progress reports, stopping."""
 
-    def __init__(self, model: Word2Vec, corpus, progress) -> None:
+    def __init__(self, model: Word2Vec, corpus, progress, on_epoch=None) -> None:
         self.model = model
         self.corpus = corpus
         self.progress = progress
+        self.on_epoch = on_epoch
         vocab = model.vocabulary
         self.corpus_words = int(vocab.total)
         self.total_words = self.corpus_words * model.epochs
@@ -429,9 +444,17 @@ class _Run:
                 self.model.cancel()
         return not self.model._cancel.is_set()
 
-    def end_epoch(self) -> None:
+    def end_epoch(self, w_in=None) -> None:
+        """Record the epoch's loss; hand a completed epoch's vectors (the
+        current input matrix, ``w_in``, possibly on a GPU) to ``on_epoch``."""
         mean = self.epoch_loss / self.epoch_pairs if self.epoch_pairs else np.nan
         self.model.loss_history.append(float(mean))
+        if self.on_epoch is None or self.stopped:
+            return
+        if w_in is None:
+            w_in = self.model.w_in
+        matrix = w_in.cpu().numpy() if hasattr(w_in, "cpu") else w_in.copy()
+        self.on_epoch(self.epoch, Vectors(self.model.vocabulary.words, matrix))
 
     def alpha_at(self, words: int) -> float:
         return reference.learning_rate(
@@ -551,7 +574,7 @@ class _Run:
                 if not self.report(self.words_done):
                     self.stopped = True
                     break
-            self.end_epoch()
+            self.end_epoch(w_in if cuda else None)
             if self.stopped:
                 break
         if cuda:

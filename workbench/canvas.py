@@ -147,7 +147,17 @@ def _():
     w_q = mo.ui.matrix(_start["w_q"], label="W_Q", **_common)
     w_k = mo.ui.matrix(_start["w_k"], label="W_K", **_common)
     w_v = mo.ui.matrix(_start["w_v"], label="W_V", **_common)
-    save_w_q = mo.ui.run_button(label="save W_Q as canvas.W_Q")
+
+    def _save_w_q(_count):
+        # Reads the editor's value when clicked, so no cell has to re-run
+        # on every edit just to be ready to save.
+        with Store.open(default_path()) as store:
+            matrix = np.asarray(w_q.value, dtype=np.float64)
+            return store.put_object("canvas.W_Q", matrix).version
+
+    save_w_q = mo.ui.button(
+        value=None, on_click=_save_w_q, label="save W_Q as canvas.W_Q"
+    )
     # Shown by the cell that makes them, so that an edit re-runs only the
     # cells that read the values, not this display.
     mo.accordion(
@@ -222,8 +232,44 @@ def _(heads, tokens, weight_tables):
 
 
 @app.cell
-def _(steps, tokens, weight_tables):
+def _(next_tables, step_pick, step_tables, steps, tokens, weight_tables, words):
+    # Every live view is redrawn from this one cell: the fewer cells an edit
+    # re-runs, the fewer messages the page handles before it shows the
+    # result. The weights first, as the view the eye goes to.
     weight_tables.show(steps["weights"].value, tokens, tokens)
+
+    _step = steps[step_pick.value]
+    _value = _step.value
+    _matrices = _value if _value.ndim == 3 else _value[None]  # (M, R, K)
+    _rows = tokens if _value.shape[-2] == len(tokens) else None
+    _columns = (
+        tokens
+        if _value.shape[-1] == len(tokens)
+        else words
+        if step_pick.value in ("logits", "next")
+        else None
+    )
+    _R, _K = _matrices.shape[1:]
+    step_tables.show(
+        _matrices,
+        _rows or [str(r) for r in range(_R)],
+        _columns or [str(k) for k in range(_K)],
+        [
+            f"{_step.name} = {_step.equation}, shape {_step.shape}"
+            + (f", head {h}" if _value.ndim == 3 else "")
+            for h in range(len(_matrices))
+        ],
+        probabilities=step_pick.value in ("weights", "next"),
+    )
+
+    _probs = steps["next"].value[-1]  # (V,) after the last token
+    _top = np.argsort(-_probs, kind="stable")[:12]
+    next_tables.show(
+        _probs[_top][None, :, None],  # (1, 12, 1)
+        [words[i] for i in _top],
+        ["p"],
+        ["P(next word)"],
+    )
     return
 
 
@@ -283,52 +329,31 @@ def _(step_pick, step_tables, tokens):
 
 
 @app.cell
-def _(step_pick, step_tables, steps, tokens, words):
-    _step = steps[step_pick.value]
-    _value = _step.value
-    _matrices = _value if _value.ndim == 3 else _value[None]  # (M, R, K)
-    _rows = tokens if _value.shape[-2] == len(tokens) else None
-    _columns = (
-        tokens
-        if _value.shape[-1] == len(tokens)
-        else words
-        if step_pick.value in ("logits", "next")
-        else None
-    )
-    _R, _K = _matrices.shape[1:]
-    step_tables.show(
-        _matrices,
-        _rows or [str(r) for r in range(_R)],
-        _columns or [str(k) for k in range(_K)],
+def _():
+    # Made once and redrawn in place, like the weights.
+    next_tables = HeatmapTables(element_id="next-word", digits=4)
+    return (next_tables,)
+
+
+@app.cell
+def _(next_tables, tokens):
+    mo.vstack(
         [
-            f"{_step.name} = {_step.equation}, shape {_step.shape}"
-            + (f", head {h}" if _value.ndim == 3 else "")
-            for h in range(len(_matrices))
-        ],
-        probabilities=step_pick.value in ("weights", "next"),
+            mo.md(
+                f"**The next word** after '{tokens[-1]}': "
+                "$P_\\text{next} = \\mathrm{softmax}(O E^T)$, the most likely "
+                "twelve"
+            ),
+            mo.ui.anywidget(next_tables),
+        ]
     )
     return
 
 
 @app.cell
-def _(steps, tokens, words):
-    _next = steps["next"]
-    mo.Html(
-        viz.probability_bars_html(
-            _next.value[-1],
-            words,
-            title=f"next word after '{tokens[-1]}': {_next.equation}",
-        )
-    )
-    return
-
-
-@app.cell
-def _(save_w_q, w_q):
-    mo.stop(not save_w_q.value)
-    with Store.open(default_path()) as _store:
-        _info = _store.put_object("canvas.W_Q", np.asarray(w_q.value, dtype=np.float64))
-    mo.md(f"Saved `canvas.W_Q` (version {_info.version}).")
+def _(save_w_q):
+    mo.stop(save_w_q.value is None)
+    mo.md(f"Saved `canvas.W_Q` (version {save_w_q.value}).")
     return
 
 

@@ -24,7 +24,6 @@ __all__ = [
     "heatmap_html",
     "model_view",
     "probability_bars",
-    "probability_bars_html",
     "saturation_chart",
     "slice_matrix",
     "token_labels",
@@ -247,48 +246,6 @@ def probability_bars(
             tooltip=["label:N", alt.Tooltip("p:Q", format=".4f")],
         )
         .properties(title=title, width=260)
-    )
-
-
-def probability_bars_html(
-    probs: np.ndarray, labels: Sequence[str], *, title: str = "", top: int = 12
-) -> str:
-    """The largest probabilities of a distribution as HTML bars, for live
-    views (see ``heatmap_html`` for why not a Vega chart).
-
-    Args:
-        probs: (V,), non-negative.
-        labels: V labels (the vocabulary).
-        title: a caption above the bars.
-        top: how many of the largest to show.
-
-    Returns:
-        A ``<div class="neuron-bars">`` with one row per shown label: the
-        label, a bar as wide as its share of 1, and ``f"{p:.4f}"``.
-
-    Raises:
-        ShapeError: probs is not 1-D, or the labels do not match it.
-    """
-    probs = np.asarray(probs, dtype=np.float64)
-    if probs.ndim != 1 or len(labels) != probs.shape[0]:
-        raise ShapeError(
-            f"expected probs of shape (V,) and V labels, got {probs.shape} and "
-            f"{len(labels)} labels; pass one row of probabilities"
-        )
-    order = np.argsort(-probs, kind="stable")[:top]
-    rows = "".join(
-        '<div style="display:flex;align-items:center;gap:6px;'
-        'font:12px ui-monospace,monospace">'
-        f'<span style="width:90px;text-align:right">{escape(str(labels[i]))}</span>'
-        '<span style="width:220px;background:#eef3f9;display:inline-block">'
-        f'<span style="display:block;height:12px;width:{100 * probs[i]:.1f}%;'
-        'background:#2f6db0"></span></span>'
-        f"<span>{probs[i]:.4f}</span></div>"
-        for i in order
-    )
-    return (
-        f'<div class="neuron-bars"><div style="font-weight:600">{escape(title)}'
-        f"</div>{rows}</div>"
     )
 
 

@@ -156,14 +156,3 @@ class TestWeightsHtml:
     def test_weights_of_the_wrong_shape_are_refused(self, weights):
         with pytest.raises(ShapeError, match=r"expected weights of shape \(H, 4, 4\)"):
             viz.weights_html(weights, TOKENS[:4])
-
-
-def test_html_bars_show_the_largest_probabilities_widest_first():
-    probs = np.array([0.1, 0.6, 0.3])
-    html = viz.probability_bars_html(probs, ["a", "<b>", "c"], top=2)
-    widths = [float(w) for w in re.findall(r"width:([\d.]+)%", html)]
-    assert widths == [60.0, 30.0]
-    assert "&lt;b&gt;" in html and ">a<" not in html
-    assert re.findall(r"<span>([\d.]+)</span>", html) == ["0.6000", "0.3000"]
-    with pytest.raises(ShapeError, match="one row of probabilities"):
-        viz.probability_bars_html(np.ones((2, 2)), ["a", "b"])

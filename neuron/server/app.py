@@ -74,6 +74,85 @@ class _RequireToken:
         return False
 
 
+class _SharedAssets:
+    """ASGI middleware that lets every notebook page share one copy of
+    marimo's frontend in the browser's cache.
+
+    marimo serves the same static files under every mounted app
+    (``/explorer/assets/...``, ``/canvas/assets/...``) and its pages name
+    them relative to themselves, so a browser fetches and parses all ~250
+    files again for each workspace it opens. This rewrites the pages to
+    name ``/assets/...`` (served by the home app mounted at ``/``), and
+    marks files under any ``assets/`` folder as cacheable for a year:
+    their names carry a hash of their content, so a new marimo brings new
+    names.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if "/assets/" in path:
+            await self.app(scope, receive, _with_cache_header(send))
+            return
+        await self.app(scope, receive, _rewriting_pages(send))
+
+
+_ONE_YEAR = b"public, max-age=31536000, immutable"
+
+
+def _with_cache_header(send: Send) -> Send:
+    async def sending(message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            headers = [
+                (name, value)
+                for name, value in message.get("headers", [])
+                if name.lower() != b"cache-control"
+            ]
+            message = {**message, "headers": [*headers, (b"cache-control", _ONE_YEAR)]}
+        await send(message)
+
+    return sending
+
+
+def _rewriting_pages(send: Send) -> Send:
+    """Buffer an HTML response and point its ``./assets/`` at ``/assets/``;
+    pass anything else through untouched."""
+    start = None
+    chunks: list[bytes] = []
+
+    async def sending(message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            if headers.get(b"content-type", b"").startswith(b"text/html"):
+                start = message
+                return
+            await send(message)
+            return
+        if start is None:
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = b"".join(chunks).replace(b'"./assets/', b'"/assets/')
+        headers = [
+            (name, value)
+            for name, value in start.get("headers", [])
+            if name.lower() != b"content-length"
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return sending
+
+
 def build_app(*, token: str | None = None, db_path: Path | None = None) -> ASGIApp:
     """Build the workbench's ASGI app.
 
@@ -100,7 +179,9 @@ def build_app(*, token: str | None = None, db_path: Path | None = None) -> ASGIA
     if token:
         api = _RequireToken(api, token)
     logger.debug("mounted %d notebooks besides home", len(pages))
-    app = Starlette(routes=[Mount("/api", app=api), Mount("/", app=notebooks)])
+    app = Starlette(
+        routes=[Mount("/api", app=api), Mount("/", app=_SharedAssets(notebooks))]
+    )
     app.state.notebooks = notebooks
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,6 +23,21 @@ def test_home_and_api_answer_over_http(server):
 
     health = httpx.get(server.base + "/api/health", timeout=10).json()
     assert health["status"] == "ok"
+
+
+def test_every_page_shares_one_cacheable_copy_of_marimos_frontend(server):
+    page = httpx.get(server.base + "/canvas/", timeout=10)
+    assert page.status_code == 200
+    assert '"./assets/' not in page.text
+    assets = re.findall(r'src="(/assets/[^"]+\.js)"', page.text)
+    assert assets, "the page names no script under /assets/"
+
+    shared = httpx.get(server.base + assets[0], timeout=10)
+    own = httpx.get(server.base + "/canvas" + assets[0], timeout=10)
+    assert shared.status_code == own.status_code == 200
+    assert shared.content == own.content
+    assert shared.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert int(page.headers["content-length"]) == len(page.content)
 
 
 def test_ctrl_c_stops_the_server_cleanly(server):

@@ -109,6 +109,63 @@ def neighbours(
         out.print('gensim is not installed: pip install -e ".[bench]" to compare.')
 
 
+@bench.command()
+def workbench(
+    edits: Annotated[int, typer.Option(min=1, help="Timed edits per measure.")] = 30,
+    warmup: Annotated[int, typer.Option(min=0, help="Untimed edits first.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The workbench in a real browser: Canvas's edit-to-heatmap time
+    against a bare marimo round trip, and Explorer's first render.
+
+    Starts the workbench on a loopback port with an empty store, drives
+    Chromium through Playwright, and times inside the page from the key
+    that commits an edit of W_Q to the first frame painted with the new
+    attention weights (12 tokens, 4 heads). The peer is a bare marimo
+    notebook (a slider and its value as text) served by marimo run.
+    """
+    from neuron.errors import NeuronError
+    from neuron.server.bench import bench_workbench
+
+    try:
+        with err.status("timing the workbench in Chromium..."):
+            result = bench_workbench(edits=edits, warmup=warmup)
+    except NeuronError as exc:
+        raise fail(str(exc)) from None
+    record = result.to_dict()
+    if as_json:
+        out.print_json(json.dumps(record))
+        return
+    table = Table(
+        "round trip",
+        "median ms",
+        "p90 ms",
+        "this / bare marimo (median)",
+        title=f"edit to updated page, {edits} edits after {warmup} untimed",
+        title_justify="left",
+    )
+    canvas, bare = result.canvas_edit, result.bare_marimo
+    table.add_row(
+        f"Canvas: W_Q cell to heatmap ({result.tokens} tokens, {result.heads} heads)",
+        f"{canvas.median:.0f}",
+        f"{canvas.p90:.0f}",
+        f"{canvas.median / bare.median:.2f}x",
+    )
+    table.add_row(
+        "bare marimo: slider to text", f"{bare.median:.0f}", f"{bare.p90:.0f}", "1.00x"
+    )
+    out.print(table)
+
+    def shown(value: float | None) -> str:
+        return "did not render" if value is None else f"{value:,.0f} ms"
+
+    out.print(
+        "Explorer first render (navigation to its first neighbours): "
+        f"{shown(result.explorer_first_render_ms)} from the home page, "
+        f"{shown(result.explorer_cold_render_ms)} with an empty browser cache"
+    )
+
+
 def _ratio(result) -> str:
     ratio = result.ratio_vs_gensim
     return "-" if ratio is None else f"{ratio:.2f}x"

@@ -493,7 +493,11 @@ def _(stamp):
         pass
     with Store.open(default_path()) as _store:
         for _run in _store.list_runs():
-            _saved = _store.checkpoints(_run.id)
+            # GPT runs (neuron train) keep .pt checkpoints; word2vec runs'
+            # snapshots are vectors, which Explorer shows.
+            _saved = [
+                c for c in _store.checkpoints(_run.id) if c["path"].endswith(".pt")
+            ]
             if _saved:
                 model_options[f"run {_run.id}: {_run.name}"] = (
                     "run",

@@ -104,3 +104,43 @@ class TestMiniLM:
             got = hf(torch.from_numpy(result.token_ids[None]), output_attentions=True)
         expected = np.stack([a[0].numpy() for a in got.attentions])  # (L, H, T, T)
         np.testing.assert_allclose(result.probs, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_a_checkpoint_from_neuron_train_gives_its_models_attention(tmp_path):
+    torch = pytest.importorskip("torch")
+    from neuron.transformer.checkpoint import load_trained
+    from neuron.transformer.config import TransformerConfig
+    from neuron.transformer.data import TextData
+    from neuron.transformer.train import TrainSettings, train
+
+    data = TextData.from_text("to be or not to be, that is the question. " * 20, "char")
+    config = TransformerConfig(
+        kind="decoder",
+        vocab_size=data.vocab_size,
+        context=16,
+        d_model=16,
+        heads=2,
+        layers=2,
+        d_ff=32,
+    )
+    settings = TrainSettings(
+        steps=2, batch_size=2, context=16, eval_interval=0, device="cpu",
+        peak_flops=1e10, sample_tokens=0, warmup=1,
+    )  # fmt: skip
+    path = train(config, settings, data, out_dir=tmp_path).checkpoints[-1]
+
+    model, tokenizer = load_trained(path)
+    result = sentence_attention(
+        model.config, model.numpy_parameters(), "to be", tokenizer
+    )
+    assert result.tokens == list("to be")
+    assert result.probs.shape == (2, 2, 5, 5)
+    np.testing.assert_allclose(result.probs.sum(axis=-1), 1.0, atol=1e-5)
+
+    # The maps come from the trained weights: the reference forward that
+    # made them predicts what the PyTorch model predicts.
+    ids = np.array([tokenizer.encode("to be")])
+    with torch.no_grad():
+        expected = model(torch.from_numpy(ids)).numpy()  # (1, T, V)
+    logits = reference.forward(model.config, model.numpy_parameters(), ids)
+    np.testing.assert_allclose(logits, expected, atol=1e-4)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,27 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from neuron.server.bench import CHROMIUM_FLAGS as BROWSER_FLAGS
+from neuron.server.bench import find_chromium
+
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    """The Chromium the browser tests drive: $NEURON_CHROMIUM, else the
-    first of chromium / chromium-browser on PATH."""
-    explicit = os.environ.get("NEURON_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+# The browser tests drive the Chromium the browser benchmark drives, with
+# the same flags; the two look for it in the same places.
+CHROMIUM_FLAGS = list(BROWSER_FLAGS)
+chromium_path = find_chromium
 
 
 @pytest.fixture

@@ -48,7 +48,13 @@ import numpy as np
 
 from neuron.errors import NeuronError
 
-__all__ = ["Latency", "WorkbenchTimes", "bench_workbench"]
+__all__ = [
+    "CHROMIUM_FLAGS",
+    "Latency",
+    "WorkbenchTimes",
+    "bench_workbench",
+    "find_chromium",
+]
 
 log = logging.getLogger(__name__)
 
@@ -406,10 +412,19 @@ def _playwright():
     return sync_api
 
 
-def _chromium() -> str:
+def find_chromium() -> str | None:
+    """The Chromium to drive: ``$NEURON_CHROMIUM`` when set (None if that
+    file is missing), else the first of chromium / chromium-browser on
+    ``PATH``, else None."""
     explicit = os.environ.get("NEURON_CHROMIUM")
-    found = explicit or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found or not Path(found).is_file():
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _chromium() -> str:
+    found = find_chromium()
+    if found is None:
         raise NeuronError(
             "expected a Chromium to drive, found none; install it (apt-get "
             "install chromium) or set NEURON_CHROMIUM to its path"

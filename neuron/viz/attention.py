@@ -43,6 +43,33 @@ def token_labels(tokens: Sequence[str]) -> list[str]:
     return [f"{i} {token}" for i, token in enumerate(tokens)]
 
 
+def _labelled(
+    matrix: np.ndarray,
+    rows: Sequence[str] | None,
+    columns: Sequence[str] | None,
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """A 2-D float64 matrix with one string label per row and per column
+    (numbers where None); raises ShapeError when they do not fit."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.ndim != 2:
+        raise ShapeError(
+            f"expected a 2-D matrix, got shape {matrix.shape}; pick a slice "
+            "with slice_matrix(value, index)"
+        )
+    R, K = matrix.shape
+    rows = [str(i) for i in range(R)] if rows is None else [str(r) for r in rows]
+    columns = (
+        [str(j) for j in range(K)] if columns is None else [str(c) for c in columns]
+    )
+    if len(rows) != R or len(columns) != K:
+        raise ShapeError(
+            f"expected {R} row labels and {K} column labels for a matrix of shape "
+            f"{matrix.shape}, got {len(rows)} and {len(columns)}; pass one label "
+            "per row and per column"
+        )
+    return matrix, rows, columns
+
+
 def heatmap(
     matrix: np.ndarray,
     rows: Sequence[str] | None = None,
@@ -76,23 +103,8 @@ def heatmap(
     Raises:
         ShapeError: matrix is not 2-D, or the labels do not match its shape.
     """
-    matrix = np.asarray(matrix, dtype=np.float64)
-    if matrix.ndim != 2:
-        raise ShapeError(
-            f"expected a 2-D matrix, got shape {matrix.shape}; pick a slice "
-            "with slice_matrix(value, index)"
-        )
+    matrix, rows, columns = _labelled(matrix, rows, columns)
     R, K = matrix.shape
-    rows = [str(i) for i in range(R)] if rows is None else [str(r) for r in rows]
-    columns = (
-        [str(j) for j in range(K)] if columns is None else [str(c) for c in columns]
-    )
-    if len(rows) != R or len(columns) != K:
-        raise ShapeError(
-            f"expected {R} row labels and {K} column labels for a matrix of shape "
-            f"{matrix.shape}, got {len(rows)} and {len(columns)}; pass one label "
-            "per row and per column"
-        )
     records = [
         {
             "r": i,
@@ -405,23 +417,8 @@ def heatmap_html(
     Raises:
         ShapeError: matrix is not 2-D, or the labels do not match its shape.
     """
-    matrix = np.asarray(matrix, dtype=np.float64)
-    if matrix.ndim != 2:
-        raise ShapeError(
-            f"expected a 2-D matrix, got shape {matrix.shape}; pick a slice "
-            "with slice_matrix(value, index)"
-        )
+    matrix, rows, columns = _labelled(matrix, rows, columns)
     R, K = matrix.shape
-    rows = [str(i) for i in range(R)] if rows is None else [str(r) for r in rows]
-    columns = (
-        [str(j) for j in range(K)] if columns is None else [str(c) for c in columns]
-    )
-    if len(rows) != R or len(columns) != K:
-        raise ShapeError(
-            f"expected {R} row labels and {K} column labels for a matrix of shape "
-            f"{matrix.shape}, got {len(rows)} and {len(columns)}; pass one label "
-            "per row and per column"
-        )
     finite = matrix[np.isfinite(matrix)]
     bound = float(np.max(np.abs(finite))) if finite.size else 1.0
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)

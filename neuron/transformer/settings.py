@@ -9,14 +9,13 @@ The model's shape is a ``TransformerConfig``; everything else about a run
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from pathlib import Path
 from typing import Any
 
 from neuron.errors import InvalidArgumentError
 from neuron.transformer.model import ATTENTION_PATHS
-from neuron.transformer.schedule import SCHEDULES
+from neuron.transformer.schedule import SCHEDULES, _check_rate
+from neuron.transformer.schedule import _check_count as _check_int
 
 __all__ = ["DTYPES", "StepReport", "TrainResult", "TrainSettings"]
 
@@ -263,28 +262,6 @@ class TrainResult:
             "val_losses": self.val_losses,
             "samples": self.samples,
         }
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidArgumentError(
-            f"expected {name} to be an integer >= {minimum}, got {value!r}"
-        )
-    if value < minimum:
-        raise InvalidArgumentError(f"expected {name} >= {minimum}, got {value}")
-
-
-def _check_rate(name: str, value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise InvalidArgumentError(
-            f"expected {name} to be a finite number >= 0, got {value!r}"
-        )
-    return float(value)
 
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:

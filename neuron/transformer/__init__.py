@@ -26,6 +26,11 @@ __all__ = [
 #   reference does not load PyTorch.
 # - ``neuron.transformer.pretrained``: BERT and GPT-2 checkpoints from a
 #   local folder, into both.
+# - ``neuron.transformer.attention_maps``: a sentence's attention per layer
+#   and head, from any of them.
+# - ``neuron.transformer.builder``: what the Builder workspace shows of a
+#   config (field checks, stages and shapes, a mermaid diagram, memory and
+#   time estimates) and its hand-off to Code Lab.
 #
 # ---- training (PyTorch, imported on first use) ------------------------------
 #

@@ -277,12 +277,15 @@ def _(batch_size, config, measure, sequence, steps, throughput):
 @app.cell
 def _():
     train_this = mo.ui.run_button(label="Train this")
+    # What the last click did, kept until the next click: an edit after
+    # sending re-runs the cell below, which must not wipe the message.
+    get_sent, set_sent = mo.state(None)
     mo.vstack([mo.md("## Train"), train_this])
-    return (train_this,)
+    return get_sent, set_sent, train_this
 
 
 @app.cell
-def _(batch_size, config, sequence, steps, train_this):
+def _(batch_size, config, sequence, set_sent, steps, train_this):
     mo.stop(not train_this.value)
     _settings = {
         "steps": steps.value,
@@ -296,6 +299,14 @@ def _(batch_size, config, sequence, steps, train_this):
         _id = "sent-to-codelab"
     except InvalidArgumentError as _exc:
         _message, _id = f"Not sent: {_exc}", "send-error"
+    set_sent((_id, _message))
+    return
+
+
+@app.cell
+def _(get_sent):
+    mo.stop(get_sent() is None)
+    _id, _message = get_sent()
     mo.Html(f'<div id="{_id}">{escape(_message)}</div>')
     return
 

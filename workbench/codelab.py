@@ -409,7 +409,10 @@ def _(chosen_ids, runs_frame, smoothing, store):
         _chart = run_charts(labelled(_frame, _names))
     else:
         _chart = mo.md("No metrics yet: start a run above, or select one.")
-    _counter = mo.Html(f'<div id="loss-points">{_points}</div>')
+    _counter = mo.Html(
+        f'<div id="loss-points">{_points}</div>'
+        f'<div id="curve-smoothing">smoothing {float(smoothing.value):.2f}</div>'
+    )
     mo.vstack([_chart, mo.hstack([mo.md("loss points shown:"), _counter])])
     return
 

@@ -166,6 +166,62 @@ def workbench(
     )
 
 
+@bench.command()
+def codelab(
+    steps: Annotated[int, typer.Option(min=10, help="Steps of each run.")] = 150,
+    interactions: Annotated[
+        int, typer.Option(min=1, help="Timed slider moves while a run trains.")
+    ] = 20,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Direct and launched runs, in turns.")
+    ] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Code Lab in a real browser: how fast it answers while a run trains,
+    and what a run launched from it trains at against the same job run
+    directly.
+
+    Starts GPT runs from Code Lab's form (its defaults: 4 layers, d_model
+    128, context 128, batch 32, characters of the shared tinyshakespeare)
+    in Chromium; times the smoothing slider's key press to the redrawn
+    curves while the first trains; then trains the same job directly and
+    from the page (left open and polling), in turns.
+    """
+    from neuron.errors import NeuronError
+    from neuron.server.bench import bench_codelab
+
+    try:
+        with err.status("timing Code Lab in Chromium..."):
+            result = bench_codelab(
+                steps=steps, interactions=interactions, repeats=repeats
+            )
+    except NeuronError as exc:
+        raise fail(str(exc)) from None
+    record = result.to_dict()
+    if as_json:
+        out.print_json(json.dumps(record))
+        return
+    moves = result.interaction
+    out.print(
+        f"Code Lab, slider to redrawn curves while a run trains: median "
+        f"{moves.median:.0f} ms, p90 {moves.p90:.0f} ms ({len(moves.samples)} moves)"
+    )
+    table = Table(
+        "GPT run",
+        "tokens/s (median)",
+        "vs direct",
+        title=f"{steps} steps each, {repeats} of each, in turns",
+        title_justify="left",
+    )
+    table.add_row("run directly", f"{result.direct_tokens_per_second:,.0f}", "1.00x")
+    table.add_row(
+        "launched from Code Lab (page open)",
+        f"{result.launched_tokens_per_second:,.0f}",
+        f"{result.throughput_ratio:.2f}x",
+    )
+    out.print(table)
+
+
 def _ratio(result) -> str:
     ratio = result.ratio_vs_gensim
     return "-" if ratio is None else f"{ratio:.2f}x"

@@ -50,6 +50,8 @@ from neuron.errors import NeuronError
 
 __all__ = [
     "CHROMIUM_FLAGS",
+    "CodeLabTimes",
+    "bench_codelab",
     "Latency",
     "WorkbenchTimes",
     "bench_workbench",
@@ -325,6 +327,194 @@ def _timed_edit(page, cell, value: str, selector: str) -> float:
     page.evaluate(_WATCH, [selector, "Enter"])
     field.press("Enter")
     return _latency(page)
+
+
+# ---- Code Lab -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class CodeLabTimes:
+    """What ``bench_codelab`` measured.
+
+    Attributes:
+        interaction: smoothing-slider key press to the redrawn curves, in
+            Code Lab, while its run trains.
+        launched_tokens_per_second: runs started from Code Lab's form, with
+            the page open and polling and no one using it (the median).
+        direct_tokens_per_second: the same job (rebuilt from the launched
+            run's recorded config) run directly, the page closed (median).
+        steps: optimizer steps of each run.
+    """
+
+    interaction: Latency
+    launched_tokens_per_second: float
+    direct_tokens_per_second: float
+    steps: int
+
+    @property
+    def throughput_ratio(self) -> float:
+        """Launched over direct tokens per second (1.0: no cost)."""
+        return self.launched_tokens_per_second / self.direct_tokens_per_second
+
+    def to_dict(self) -> dict:
+        return {
+            "interaction": {
+                "median_ms": self.interaction.median,
+                "p90_ms": self.interaction.p90,
+                "samples_ms": list(self.interaction.samples),
+            },
+            "launched_tokens_per_second": self.launched_tokens_per_second,
+            "direct_tokens_per_second": self.direct_tokens_per_second,
+            "throughput_ratio": self.throughput_ratio,
+            "steps": self.steps,
+        }
+
+
+def bench_codelab(
+    steps: int = 150, interactions: int = 20, repeats: int = 2
+) -> CodeLabTimes:
+    """Start GPT runs from Code Lab's form in Chromium, time UI answers
+    while one trains, then train the same job directly and compare speeds.
+
+    The run is Code Lab's default (4 layers, d_model 128, context 128, batch
+    32, characters of the shared tinyshakespeare) with ``steps`` steps. The
+    direct run is rebuilt from the launched run's recorded config
+    (``GptJob.from_run``), so both train exactly the same job; each one's
+    tokens per second is the one its run records in the store.
+
+    Args:
+        steps: optimizer steps per run.
+        interactions: timed slider moves while the launched run trains.
+        repeats: direct and launched runs compared, in turns; the medians
+            are reported.
+
+    Raises:
+        NeuronError: Playwright, Chromium or the corpus is missing, a server
+            did not start, or a run failed.
+
+    Side effects: two training processes, a server and a browser, all in a
+    temporary folder.
+    """
+    from neuron.lab import GptJob
+
+    sync_api = _playwright()
+    executable = _chromium()
+    with tempfile.TemporaryDirectory(prefix="neuron-bench-") as folder:
+        root = Path(folder)
+        (root / "home").mkdir()
+        launched_db = root / "home" / "neuron.db"
+        environment = {"NEURON_HOME": str(root / "home"), "NEURON_DB": ""}
+        with (
+            _process(_serve_command(), environment, r"running at (http://\S+)") as app,
+            sync_api.sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(
+                executable_path=executable, args=list(CHROMIUM_FLAGS)
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                # First run: UI answers while it trains (the moves cost the
+                # run some speed, so its throughput is not one compared).
+                _start_from_form(page, app, steps)
+                interaction = _interactions(page, interactions)
+                run = _wait_for_runs(launched_db, 1)
+                # Then, in turns so that a slow spell of a shared machine
+                # falls on both: the same job run directly, with the page
+                # closed, and launched from the page, left open and polling.
+                job = GptJob.from_run(run.config)
+                launched, direct = [], []
+                for turn in range(repeats):
+                    page.goto("about:blank")
+                    direct.append(_run_directly(job, root / f"direct-{turn}"))
+                    _start_from_form(page, app, steps)
+                    run = _wait_for_runs(launched_db, turn + 2)
+                    launched.append(_tokens_per_second(run))
+            finally:
+                browser.close()
+    return CodeLabTimes(
+        interaction, float(np.median(launched)), float(np.median(direct)), steps
+    )
+
+
+def _run_directly(job, folder: Path) -> float:
+    """Train ``job`` in the foreground; its recorded tokens per second."""
+    from neuron.store import Store
+
+    argv = job.argv(store_path=folder / "neuron.db", out_dir=folder)
+    completed = subprocess.run(argv, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise NeuronError(
+            "expected the direct run to finish, got exit code "
+            f"{completed.returncode}:\n{completed.stderr[-2000:]}"
+        )
+    with Store.open(folder / "neuron.db") as store:
+        (run,) = store.list_runs()
+    return _tokens_per_second(run)
+
+
+def _start_from_form(page, url: str, steps: int) -> None:
+    """Open Code Lab, set the GPT form's steps, press Start run, and wait
+    until the new run has a point on the curve."""
+    page.goto(_join(url, "codelab/"))
+    start = page.get_by_role("button", name="Start run")
+    start.wait_for(timeout=120_000)
+    steps_field = _labelled(page, "steps").locator("input").first
+    steps_field.fill(str(steps))
+    steps_field.press("Enter")
+    page.wait_for_timeout(500)  # the form's cell takes the new value
+    start.click()
+    page.wait_for_function(
+        "() => Number(document.querySelector('#loss-points')?.innerText) > 0",
+        timeout=120_000,
+    )
+
+
+def _interactions(page, count: int) -> Latency:
+    """Move the smoothing slider ``count`` times and time each redraw."""
+    slider = _labelled(page, "smoothing").get_by_role("slider")
+    samples = []
+    for index in range(count):
+        key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
+        slider.focus()
+        page.evaluate(_WATCH, ["#curve-smoothing", key])
+        slider.press(key)
+        samples.append(_latency(page))
+    return Latency("Code Lab while training", tuple(samples))
+
+
+def _labelled(page, label: str):
+    """The marimo element whose label is exactly ``label``."""
+    exactly = re.compile(rf"^{re.escape(label)}$")
+    return page.locator("div.mo-label").filter(
+        has=page.locator("label", has_text=exactly)
+    )
+
+
+def _wait_for_runs(db: Path, count: int, timeout: float = 1800):
+    """The newest run in ``db`` once ``count`` runs exist and none is
+    running; raises if it did not finish."""
+    from neuron.store import Store
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Store.open(db) as store:
+            runs = store.list_runs()  # newest first
+        if len(runs) >= count and all(run.status != "running" for run in runs):
+            if runs[0].status != "finished":
+                raise NeuronError(
+                    f"expected the launched run to finish, got {runs[0].status}: "
+                    f"{runs[0].summary.get('error')}"
+                )
+            return runs[0]
+        time.sleep(1.0)
+    raise NeuronError(f"expected the launched runs to finish within {timeout} s")
+
+
+def _tokens_per_second(run) -> float:
+    value = run.summary.get("tokens_per_second")
+    if not value:
+        raise NeuronError(f"expected run {run.id} to record its tokens per second")
+    return float(value)
 
 
 # ---- processes ---------------------------------------------------------------

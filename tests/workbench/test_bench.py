@@ -38,3 +38,26 @@ def test_reports_canvas_bare_marimo_and_explorer_times(neuron_home):
     assert result["canvas_vs_bare_median"] > 0
     assert 0 < result["explorer_first_render_ms"] < 120_000
     assert 0 < result["explorer_cold_render_ms"] < 120_000
+
+
+def test_reports_code_lab_answers_and_both_throughputs(neuron_home):
+    if chromium_path() is None:
+        pytest.skip("no Chromium found: install it (apt-get install chromium)")
+    completed = subprocess.run(
+        [sys.executable, "-m", "neuron.cli", "bench", "codelab"]
+        + ["--steps", "10", "--interactions", "2", "--repeats", "1", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    result = json.loads(completed.stdout)
+
+    assert result["steps"] == 10
+    samples = result["interaction"]["samples_ms"]
+    assert len(samples) == 2 and all(0 < ms < 30_000 for ms in samples)
+    assert result["launched_tokens_per_second"] > 0
+    assert result["direct_tokens_per_second"] > 0
+    ratio = result["launched_tokens_per_second"] / result["direct_tokens_per_second"]
+    assert result["throughput_ratio"] == pytest.approx(ratio)

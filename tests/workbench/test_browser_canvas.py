@@ -4,6 +4,8 @@ same computation in this process."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from neuron.attention.steps import (
     split_sentence,
     word_vectors,
 )
+from neuron.widgets import relations
 from tests.conftest import keep_screenshot, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -82,5 +85,38 @@ def test_editing_a_cell_of_w_q_shows_the_weights_computed_here(neuron_home, page
         # The edit moved the weights: the check above is not the old page.
         assert np.abs(after - shown).max() > 1e-3
         keep_screenshot(page, "canvas-after-w_q-edit")
+    finally:
+        assert running.stop() == 0
+
+
+def test_dragging_vector_a_updates_the_numbers_python_computes(neuron_home, page):
+    expect = pytest.importorskip("playwright.sync_api").expect
+    running = start_server()
+    try:
+        page.goto(running.base + "/canvas/")
+        handle = page.locator("circle[data-vector='a']")
+        handle.wait_for(timeout=120_000)
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+        # Drag a's tip up and to the left, as a person would.
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 60, y - 45, steps=8)
+        page.mouse.up()
+
+        # The widget snaps to tenths and says where a is now.
+        readout = page.get_by_text(re.compile(r"^a = \(")).first
+        found = re.search(r"a = \((-?[\d.]+), (-?[\d.]+)\)", readout.inner_text())
+        a = np.array([float(found.group(1)), float(found.group(2))])
+        assert not np.allclose(a, [2.0, 1.0]), "the drag did not move a"
+
+        # Python received the new coordinates and computed from them.
+        expected = relations(a, np.array([0.5, 2.0]), 1.0, 1.0)
+        for number in (expected.dot, expected.norm_a, expected.cosine):
+            expect(page.get_by_text(f"{number:.4f}").first).to_be_visible(
+                timeout=30_000
+            )
+        keep_screenshot(page, "canvas-after-drag")
     finally:
         assert running.stop() == 0

@@ -98,6 +98,16 @@ class ExportError(StoreError):
     """Notes cannot be exported to the folder asked for."""
 
 
+class InvalidDocumentError(StoreError, ValueError):
+    """A file being imported as a document cannot be read: a malformed or
+    encrypted PDF, text that is not UTF-8, a file with no text at all."""
+
+
+class UnsafePathError(StoreError, ValueError):
+    """A path leads outside the folder the user chose (through ``..``, an
+    absolute path elsewhere or a symbolic link), so it is not opened."""
+
+
 class ImportFormatError(StoreError, ValueError):
     """A file being imported is not a note neuron can read.
 

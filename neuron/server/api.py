@@ -4,7 +4,9 @@
     GET  /api/notes?tag=&limit=      notes, most recently updated first
     POST /api/notes                  {"title", "body", "tags", "source"} -> note
     GET  /api/notes/{id}             a note with its links and backlinks
-    GET  /api/search?q=&limit=       full-text search with snippets
+    GET  /api/search?q=&limit=       notes and document passages, with snippets
+    GET  /api/documents?limit=       imported documents, newest first
+    GET  /api/documents/{id}         a document with its passages and citing notes
     GET  /api/objects                workspace objects, without their data
     GET  /api/objects/{name}         one object with its data as nested lists
     GET  /api/runs?status=           training runs, newest first
@@ -93,9 +95,29 @@ def build_api(db_path: Path | None) -> Starlette:
         return record
 
     def search(store: Store, request: Request) -> list:
+        # Each hit has a kind, "note" or "passage"; a note hit has note_id,
+        # a passage hit document_id and anchor.
         query = request.query_params.get("q", "")
-        hits = store.search(query, limit=_int(request, "limit", 20))
+        hits = store.search_all(query, limit=_int(request, "limit", 20))
         return [dataclasses.asdict(hit) for hit in hits]
+
+    def list_documents(store: Store, request: Request) -> list:
+        found = store.list_documents(limit=_int(request, "limit", 100))
+        return [dataclasses.asdict(document) for document in found]
+
+    def show_document(store: Store, request: Request) -> dict:
+        raw = request.path_params["document"]
+        if not (raw.isascii() and raw.isdigit()):
+            raise _BadRequest(f"expected a document id (digits), got {raw!r}")
+        document = store.get_document(int(raw))
+        record = dataclasses.asdict(document)
+        record["passages"] = [
+            dataclasses.asdict(p) for p in store.passages(document.id)
+        ]
+        record["notes"] = [
+            dataclasses.asdict(note) for note in store.document_notes(document.id)
+        ]
+        return record
 
     def list_objects(store: Store, request: Request) -> list:
         return [dataclasses.asdict(info) for info in store.list_objects()]
@@ -184,6 +206,8 @@ def build_api(db_path: Path | None) -> Starlette:
             Route("/notes", create_note, methods=["POST"]),
             Route("/notes/{note}", endpoint(show_note)),
             Route("/search", endpoint(search)),
+            Route("/documents", endpoint(list_documents)),
+            Route("/documents/{document}", endpoint(show_document)),
             Route("/objects", endpoint(list_objects)),
             Route("/objects/{name}", endpoint(show_object)),
             Route("/runs", endpoint(list_runs)),

@@ -1,5 +1,5 @@
-"""The SQLite store: notes, tags, links, full-text search, workspace objects
-and training runs.
+"""The SQLite store: notes, tags, links, full-text search, workspace objects,
+training runs and imported documents (papers) with their passages.
 
 One file (``default_path()``) holds everything; open it with
 ``Store.open()``::
@@ -19,8 +19,10 @@ Every write is one transaction; errors are the ``StoreError`` classes in
 ``neuron.errors``.
 """
 
+from neuron.store.documents import MAX_DOCUMENT_BYTES, Document, Hit, PassageHit
 from neuron.store.exchange import ExportResult, ImportResult
 from neuron.store.objects import MAX_OBJECT_BYTES, workspace_stamp
+from neuron.store.parse import DOCUMENT_KINDS, Passage
 from neuron.store.paths import DB_ENV, DB_FILENAME, HOME_ENV, default_path
 from neuron.store.records import (
     MAX_BODY_BYTES,
@@ -43,19 +45,25 @@ __all__ = [
     "DB_ENV",
     "DB_FILENAME",
     "DEFAULT_TIMEOUT",
+    "DOCUMENT_KINDS",
     "FINAL_STATUSES",
     "HOME_ENV",
     "MAX_BODY_BYTES",
+    "MAX_DOCUMENT_BYTES",
     "MAX_OBJECT_BYTES",
     "MAX_TITLE_CHARS",
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "SOURCE_KINDS",
+    "Document",
     "ExportResult",
+    "Hit",
     "ImportResult",
     "Link",
     "Note",
     "ObjectInfo",
+    "Passage",
+    "PassageHit",
     "Run",
     "SearchHit",
     "Source",

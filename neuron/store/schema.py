@@ -180,8 +180,78 @@ _RUNS = (
     "CREATE INDEX run_samples_run ON run_samples (run_id, step)",
 )
 
+# Migration 5: imported documents (papers) and their passages, with a
+# full-text index over the passages. A document's bytes are identified by
+# their SHA-256, so one file is stored once. A passage's anchor comes from
+# the document's content and is unique within it. The index is an external
+# content table over passages (it keeps no second copy of the text), kept in
+# sync by triggers; deleting a document deletes its passages, and their
+# index entries with them.
+_DOCUMENTS = (
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL CHECK (trim(title) != ''),
+        kind TEXT NOT NULL CHECK (kind IN ('pdf', 'markdown', 'text')),
+        filename TEXT NOT NULL CHECK (filename != ''),
+        sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+        size INTEGER NOT NULL CHECK (typeof(size) = 'integer' AND size >= 0),
+        metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
+        imported TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX documents_imported ON documents (imported)",
+    """
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        anchor TEXT NOT NULL CHECK (anchor != ''),
+        ordinal INTEGER NOT NULL CHECK (typeof(ordinal) = 'integer' AND ordinal >= 0),
+        page INTEGER CHECK (page IS NULL OR (typeof(page) = 'integer' AND page >= 1)),
+        heading TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        UNIQUE (document_id, anchor),
+        UNIQUE (document_id, ordinal)
+    )
+    """,
+    """
+    CREATE VIRTUAL TABLE passages_fts USING fts5 (
+        heading, text, content = 'passages', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER passages_fts_insert AFTER INSERT ON passages BEGIN
+        INSERT INTO passages_fts (rowid, heading, text)
+        VALUES (new.id, new.heading, new.text);
+    END
+    """,
+    """
+    CREATE TRIGGER passages_fts_update AFTER UPDATE OF heading, text ON passages
+    BEGIN
+        INSERT INTO passages_fts (passages_fts, rowid, heading, text)
+        VALUES ('delete', old.id, old.heading, old.text);
+        INSERT INTO passages_fts (rowid, heading, text)
+        VALUES (new.id, new.heading, new.text);
+    END
+    """,
+    """
+    CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
+        INSERT INTO passages_fts (passages_fts, rowid, heading, text)
+        VALUES ('delete', old.id, old.heading, old.text);
+    END
+    """,
+)
+
 #: Migration ``i + 1`` is ``MIGRATIONS[i]``: SQL statements run in order.
-MIGRATIONS: tuple[Sequence[str], ...] = (_NOTES, _FULL_TEXT, _WORKSPACE, _RUNS)
+MIGRATIONS: tuple[Sequence[str], ...] = (
+    _NOTES,
+    _FULL_TEXT,
+    _WORKSPACE,
+    _RUNS,
+    _DOCUMENTS,
+)
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,5 +1,5 @@
-"""The Store: notes, tags, links, full-text search, workspace objects and
-training runs in one SQLite file.
+"""The Store: notes, tags, links, full-text search, workspace objects,
+training runs and imported documents in one SQLite file.
 
 Every public method that writes runs as one transaction begun with
 ``BEGIN IMMEDIATE``: it takes the write lock up front, so two processes
@@ -9,8 +9,8 @@ is locked", and a failure part-way rolls back and leaves the file as it was.
 This module holds the connection, the transactions and the query helpers.
 The methods users call come from one class per concept, each in its own
 module: ``NotesMixin`` (notes), ``TagsMixin`` (tags), ``LinksMixin`` (links),
-``SearchMixin`` (full-text search), ``ObjectsMixin`` (workspace objects) and
-``RunsMixin`` (training runs).
+``SearchMixin`` (full-text search), ``ObjectsMixin`` (workspace objects),
+``RunsMixin`` (training runs) and ``DocumentsMixin`` (imported papers).
 Export and import are in ``neuron.store.exchange``.
 """
 
@@ -28,6 +28,7 @@ import sqlite_utils
 
 from neuron.errors import StoreClosedError
 from neuron.store import schema
+from neuron.store.documents import DocumentsMixin
 from neuron.store.links import LinksMixin
 from neuron.store.notes import NotesMixin
 from neuron.store.objects import ObjectsMixin
@@ -45,8 +46,17 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 10.0
 
 
-class Store(NotesMixin, TagsMixin, LinksMixin, SearchMixin, ObjectsMixin, RunsMixin):
-    """A neuron store: one SQLite file of notes, workspace objects and runs.
+class Store(
+    NotesMixin,
+    TagsMixin,
+    LinksMixin,
+    SearchMixin,
+    ObjectsMixin,
+    RunsMixin,
+    DocumentsMixin,
+):
+    """A neuron store: one SQLite file of notes, workspace objects, runs and
+    documents.
 
     Open with ``Store.open()`` (the default file) or ``Store.open(path)``, and
     close with ``close()`` or a ``with`` block. Opening an older file migrates

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from neuron.server.api import build_api
-from neuron.store import Store
+from neuron.store import Source, Store
 
 
 @pytest.fixture
@@ -105,6 +105,11 @@ def test_runs_come_back_newest_first_with_their_records(client, db):
         ("get", "/runs/7", None, 404, "7"),
         ("get", "/runs/seven", None, 400, "run id (digits)"),
         ("get", "/runs?status=done", None, 400, "one of running"),
+        ("get", "/documents/7", None, 404, "7"),
+        ("get", "/documents/seven", None, 400, "document id (digits)"),
+        ("get", "/documents?limit=0", None, 400, "positive integer"),
+        ("get", "/search?q=", None, 400, "some words"),
+        ("get", "/search", None, 400, "some words"),
         ("get", "/search?q=%22open", None, 400, "malformed"),
         ("get", "/notes?limit=-3", None, 400, "positive integer"),
         ("post", "/notes", {"title": ""}, 400, "title"),
@@ -119,6 +124,42 @@ def test_bad_requests_say_what_was_expected(
     response = getattr(client, method)(path, **({"json": payload} if payload else {}))
     assert response.status_code == status
     assert words in response.json()["message"]
+
+
+def test_documents_come_back_with_passages_and_citing_notes(client, db, tmp_path):
+    (tmp_path / "paper.md").write_text(
+        "# Attention\n\nQueries meet keys.\n\n## Heads\n\nMany heads.\n",
+        encoding="utf-8",
+    )
+    with Store.open(db) as store:
+        doc = store.import_document("paper.md", root=tmp_path)
+        store.create("On heads", source=Source("paper", doc.uid, "attention.heads-1"))
+
+    listed = client.get("/documents").json()
+    assert [(d["id"], d["kind"], d["passage_count"]) for d in listed] == [
+        (doc.id, "markdown", 2)
+    ]
+    shown = client.get(f"/documents/{doc.id}").json()
+    assert [p["anchor"] for p in shown["passages"]] == [
+        "attention-1",
+        "attention.heads-1",
+    ]
+    assert [n["title"] for n in shown["notes"]] == ["On heads"]
+
+
+def test_search_finds_notes_and_passages_together(client, db, tmp_path):
+    (tmp_path / "paper.txt").write_text("Keys and queries.", encoding="utf-8")
+    with Store.open(db) as store:
+        doc = store.import_document("paper.txt", root=tmp_path)
+        note = store.create("Keys", "what a query is compared with")
+
+    hits = client.get("/search", params={"q": "keys"}).json()
+
+    assert {(h["kind"], h["note_id"], h["document_id"], h["anchor"]) for h in hits} == {
+        ("note", note.id, None, ""),
+        ("passage", None, doc.id, "para-1"),
+    }
+    assert all("**" in h["snippet"] for h in hits)
 
 
 def test_a_refused_note_leaves_the_store_unchanged(client):

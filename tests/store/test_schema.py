@@ -156,7 +156,7 @@ class TestMigration:
         before = {t: table_rows(db_path, t) for t in old_tables}
 
         with Store.open(db_path) as store:
-            assert store.schema_version == SCHEMA_VERSION == 4
+            assert store.schema_version == SCHEMA_VERSION
             assert {t: table_rows(db_path, t) for t in old_tables} == before
             for table in ("runs", "run_metrics", "run_checkpoints", "run_samples"):
                 assert table_rows(db_path, table) == []
@@ -166,6 +166,36 @@ class TestMigration:
             run = store.create_run("after the migration", {"lr": 0.1}, seed=0)
             store.log_metrics(run.id, 0, {"loss": 2.0})
             assert store.metrics(run.id) == [(0, "loss", 2.0)]
+
+    def test_version_4_file_migrates_to_5_keeping_every_row(self, db_path, tmp_path):
+        make_old_file(db_path, 4)
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        conn.execute(
+            "INSERT INTO runs (id, uid, name, seed, created, updated) VALUES "
+            "(1, '33333333-3333-4333-8333-333333333333', 'old run', 7, "
+            "'2024-01-07T00:00:00.000000Z', '2024-01-07T00:00:00.000000Z')"
+        )
+        conn.execute("INSERT INTO run_metrics VALUES (1, 0, 'loss', 2.5)")
+        conn.close()
+        old_tables = ["notes", "tags", "note_tags", "links", "notes_fts", "runs"]
+        before = {t: table_rows(db_path, t) for t in [*old_tables, "run_metrics"]}
+
+        with Store.open(db_path) as store:
+            assert store.schema_version == SCHEMA_VERSION == 5
+            assert {t: table_rows(db_path, t) for t in before} == before
+            for table in ("documents", "passages"):
+                assert table_rows(db_path, table) == []
+            assert store.metrics(1) == [(0, "loss", 2.5)]
+
+            paper = tmp_path / "paper.md"
+            paper.write_text("# Old notes\n\nsoftmax over the keys\n")
+            doc = store.import_document(paper, root=tmp_path)
+            assert [h.anchor for h in store.search_documents("keys")] == ["old-notes-1"]
+            assert {h.kind for h in store.search_all("softmax")} == {
+                "note",
+                "passage",
+            }
+            store.delete_document(doc.id)
 
     def test_failed_migration_changes_nothing(self, db_path, monkeypatch):
         make_old_file(db_path, 1)

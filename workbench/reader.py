@@ -1,0 +1,304 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="Reader")
+
+with app.setup:
+    from html import escape
+    from pathlib import Path
+
+    import marimo as mo
+
+    import neuron
+    from neuron import paper
+    from neuron.errors import NeuronError
+    from neuron.store import Source, Store, default_path
+
+    # Passages shown at once; a slider pages through longer documents.
+    PAGE = 25
+    # The shared corpora sit beside the repository, when it is checked out.
+    SHARED = Path(neuron.__file__).resolve().parent.parent.parent / "shared"
+
+
+@app.function
+def _marked(snippet: str) -> str:
+    """A search snippet as HTML: escaped, but for the <b> around matches."""
+    return escape(snippet).replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>")
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    # Reader
+
+    Read a paper with your notes beside it, search everything you have
+    read and written, and check each equation of "Attention Is All You
+    Need" against the code that computes it.
+    """)
+    return
+
+
+@app.cell
+def _():
+    store = Store.open(default_path())
+    # Bumped after every write here, so the lists below read the store again.
+    get_version, set_version = mo.state(0)
+    return get_version, set_version, store
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ## Import a paper
+
+    A PDF, markdown or plain text file from the folder you choose; nothing
+    outside that folder is opened.
+    """)
+    return
+
+
+@app.cell
+def _():
+    folder = mo.ui.text(
+        value=str(SHARED if SHARED.is_dir() else Path.home()),
+        label="folder",
+        full_width=True,
+    )
+    mo.output.replace(folder)
+    return (folder,)
+
+
+@app.cell
+def _(folder):
+    _root = Path(folder.value).expanduser()
+    mo.stop(not _root.is_dir(), mo.md(f"`{escape(folder.value)}` is not a folder."))
+    picker = mo.ui.file_browser(
+        initial_path=_root,
+        filetypes=[".pdf", ".md", ".markdown", ".txt"],
+        multiple=False,
+        restrict_navigation=True,
+        label="file",
+    )
+    import_button = mo.ui.run_button(label="Import")
+    mo.vstack([picker, import_button])
+    return import_button, picker
+
+
+@app.cell
+def _(folder, import_button, picker, set_version, store):
+    mo.stop(not import_button.value)
+    mo.stop(not picker.value, mo.md("Pick a file first."))
+    try:
+        _document = store.import_document(
+            picker.path(0), root=Path(folder.value).expanduser()
+        )
+        set_version(lambda v: v + 1)
+        _shown = mo.md(
+            f"Imported **{escape(_document.title)}**: "
+            f"{_document.passage_count} passages."
+        )
+    except NeuronError as _error:
+        _shown = mo.callout(mo.md(escape(str(_error))), kind="danger")
+    mo.output.replace(_shown)
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ## Read
+    """)
+    return
+
+
+@app.cell
+def _(get_version, store):
+    _ = get_version()
+    documents = {
+        f"{doc.title} ({doc.kind}, {doc.passage_count} passages)": doc
+        for doc in store.list_documents()
+    }
+    mo.stop(not documents, mo.md("No paper yet: import one above."))
+    document_pick = mo.ui.dropdown(
+        list(documents), value=next(iter(documents)), label="paper"
+    )
+    mo.output.replace(document_pick)
+    return document_pick, documents
+
+
+@app.cell
+def _(document_pick, documents, get_version, store):
+    _ = get_version()
+    document = documents[document_pick.value]
+    passages = store.passages(document.id)
+    # Notes that cite a passage, by anchor: the side notes.
+    side_notes = {}
+    for _note in store.document_notes(document.id):
+        side_notes.setdefault(_note.source.anchor, []).append(_note)
+    page = mo.ui.slider(
+        1,
+        max(1, -(-len(passages) // PAGE)),
+        value=1,
+        label="page of passages",
+        show_value=True,
+    )
+    mo.output.replace(page)
+    return document, page, passages, side_notes
+
+
+@app.cell
+def _(page, passages, side_notes):
+    _start = (page.value - 1) * PAGE
+    _rows = []
+    for _passage in passages[_start : _start + PAGE]:
+        _where = f"p. {_passage.page}" if _passage.page else _passage.heading
+        _notes = side_notes.get(_passage.anchor, [])
+        _aside = "".join(
+            f"<li><b>{escape(n.title)}</b> {escape(n.body[:200])}</li>" for n in _notes
+        )
+        _rows.append(
+            '<div style="display:flex;gap:16px;margin-bottom:10px">'
+            f'<div style="flex:3"><code>{escape(_passage.anchor)}</code> '
+            f'<span style="color:#777">{escape(_where or "")}</span><br>'
+            f"{escape(_passage.text)}</div>"
+            f'<ul style="flex:1;font-size:90%;color:#444">{_aside}</ul></div>'
+        )
+    mo.Html("".join(_rows))
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ### A note on a passage
+    """)
+    return
+
+
+@app.cell
+def _(page, passages):
+    _start = (page.value - 1) * PAGE
+    _choices = {
+        f"{p.anchor}: {p.text[:60]}": p.anchor for p in passages[_start : _start + PAGE]
+    }
+    passage_pick = mo.ui.dropdown(_choices, label="passage")
+    note_title = mo.ui.text(label="title", full_width=True)
+    note_body = mo.ui.text_area(label="note (markdown)", rows=4, full_width=True)
+    save_note = mo.ui.run_button(label="Save note")
+    mo.vstack([passage_pick, note_title, note_body, save_note])
+    return note_body, note_title, passage_pick, save_note
+
+
+@app.cell
+def _(
+    document,
+    note_body,
+    note_title,
+    passage_pick,
+    save_note,
+    set_version,
+    store,
+):
+    mo.stop(not save_note.value)
+    mo.stop(not passage_pick.value, mo.md("Pick the passage the note is about."))
+    try:
+        _note = store.create(
+            note_title.value,
+            note_body.value,
+            source=Source("paper", document.uid, passage_pick.value),
+            tags=["reader"],
+        )
+        set_version(lambda v: v + 1)
+        _shown = mo.md(f"Saved note {_note.id} on `{passage_pick.value}`.")
+    except NeuronError as _error:
+        _shown = mo.callout(mo.md(escape(str(_error))), kind="danger")
+    mo.output.replace(_shown)
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ## Search notes and papers
+    """)
+    return
+
+
+@app.cell
+def _():
+    query = mo.ui.text(label="search", full_width=True)
+    mo.output.replace(query)
+    return (query,)
+
+
+@app.cell
+def _(get_version, query, store):
+    _ = get_version()
+    mo.stop(not query.value.strip())
+    try:
+        _hits = store.search_all(query.value, limit=20, before="<b>", after="</b>")
+    except NeuronError as _error:
+        mo.stop(True, mo.callout(mo.md(escape(str(_error))), kind="warn"))
+    _rows = "".join(
+        f"<tr><td>{hit.kind}</td><td>{escape(hit.title)}</td>"
+        f"<td>{escape(hit.anchor or '')}</td><td>{_marked(hit.snippet)}</td></tr>"
+        for hit in _hits
+    )
+    mo.Html(
+        f'<div id="search-results"><p>{len(_hits)} found</p><table>'
+        "<tr><th>kind</th><th>title</th><th>where</th><th>snippet</th></tr>"
+        f"{_rows}</table></div>"
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ## The equations, checked
+
+    Each equation of the paper with what it says, the `neuron` code that
+    computes it, and a checker that runs that code on seeded inputs and
+    tests the property the equation promises.
+    """)
+    return
+
+
+@app.cell
+def _():
+    equation_pick = mo.ui.dropdown(
+        {f"{eq.section}: {eq.title}": eq.id for eq in paper.EQUATIONS},
+        value=f"{paper.EQUATIONS[0].section}: {paper.EQUATIONS[0].title}",
+        label="equation",
+    )
+    mo.output.replace(equation_pick)
+    return (equation_pick,)
+
+
+@app.cell
+def _(equation_pick):
+    _eq = paper.get(equation_pick.value)
+    _result = _eq.check()
+    _code = []
+    for _dotted in _eq.code:
+        try:
+            _file, _line = paper.code_location(_dotted)
+            _code.append(f"`{_dotted}` ({_file}, line {_line})")
+        except (NeuronError, ImportError, AttributeError, TypeError):
+            _code.append(f"`{_dotted}`")
+    _status = "passed" if _result.passed else "FAILED"
+    mo.vstack(
+        [
+            mo.md(f"### {_eq.title}\n\n$$\n{_eq.latex}\n$$\n\n{_eq.explanation}"),
+            mo.md(
+                f"**Checker: {_status}**\n\n```\n{_result.details}\n```\n\n"
+                f"Code: {', '.join(_code)}  \nLesson: `{_eq.lesson}`"
+            ),
+            mo.Html(f'<div id="equation-check">{_status}</div>'),
+        ]
+    )
+    return
+
+
+if __name__ == "__main__":
+    app.run()

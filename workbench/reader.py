@@ -10,7 +10,7 @@ with app.setup:
     import marimo as mo
 
     import neuron
-    from neuron import paper
+    from neuron import capstone, paper
     from neuron.errors import NeuronError
     from neuron.store import Source, Store, default_path
 
@@ -21,7 +21,7 @@ with app.setup:
 
 
 @app.function
-def _marked(snippet: str) -> str:
+def marked_snippet(snippet: str) -> str:
     """A search snippet as HTML: escaped, but for the <b> around matches."""
     return escape(snippet).replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>")
 
@@ -226,7 +226,7 @@ def _():
 
 @app.cell
 def _():
-    query = mo.ui.text(label="search", full_width=True)
+    query = mo.ui.text(label="search notes and papers", full_width=True)
     mo.output.replace(query)
     return (query,)
 
@@ -241,7 +241,8 @@ def _(get_version, query, store):
         mo.stop(True, mo.callout(mo.md(escape(str(_error))), kind="warn"))
     _rows = "".join(
         f"<tr><td>{hit.kind}</td><td>{escape(hit.title)}</td>"
-        f"<td>{escape(hit.anchor or '')}</td><td>{_marked(hit.snippet)}</td></tr>"
+        f"<td>{escape(hit.anchor or '')}</td>"
+        f"<td>{marked_snippet(hit.snippet)}</td></tr>"
         for hit in _hits
     )
     mo.Html(
@@ -297,6 +298,42 @@ def _(equation_pick):
             mo.Html(f'<div id="equation-check">{_status}</div>'),
         ]
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ## From memory
+
+    The equation above, hidden: write it as NumPy. Your code runs in a
+    separate, limited process on random inputs and is compared with the
+    project's own; a wrong answer is told which property it breaks.
+    """)
+    return
+
+
+@app.cell
+def _(equation_pick):
+    hidden = capstone.for_equation(equation_pick.value)
+    mo.stop(hidden is None, mo.md("This one is a table or a claim: nothing to write."))
+    answer = mo.ui.code_editor(value="", language="python", label="your answer")
+    check_button = mo.ui.run_button(label="Check my answer")
+    mo.output.replace(mo.vstack([mo.plain_text(hidden.prompt()), answer, check_button]))
+    return answer, check_button, hidden
+
+
+@app.cell
+def _(answer, check_button, hidden):
+    mo.stop(not check_button.value)
+    _report = capstone.check_answer(hidden.id, answer.value)
+    if _report.passed:
+        _text = f"passed ({_report.seconds:.2f} s)"
+    elif _report.error:
+        _text = f"not run: {_report.error}"
+    else:
+        _text = "\n".join(f"{f.name}: {f.message}" for f in _report.failures)
+    mo.output.replace(mo.Html(f'<pre id="capstone-report">{escape(_text)}</pre>'))
     return
 
 

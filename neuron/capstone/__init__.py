@@ -17,7 +17,12 @@ Example::
 """
 
 from neuron.capstone.checker import CheckReport, PropertyFailure, check_answer
-from neuron.capstone.exercises import EXERCISES, UnknownExerciseError, exercise
+from neuron.capstone.exercises import (
+    EXERCISES,
+    UnknownExerciseError,
+    exercise,
+    for_equation,
+)
 from neuron.capstone.spec import Exercise, Input
 
 __all__ = [
@@ -29,4 +34,5 @@ __all__ = [
     "UnknownExerciseError",
     "check_answer",
     "exercise",
+    "for_equation",
 ]

@@ -14,7 +14,7 @@ from neuron.capstone.spec import Exercise
 from neuron.capstone.training_exercises import LABEL_SMOOTHING, LR_SCHEDULE
 from neuron.errors import NeuronError
 
-__all__ = ["EXERCISES", "UnknownExerciseError", "exercise"]
+__all__ = ["EXERCISES", "UnknownExerciseError", "exercise", "for_equation"]
 
 
 class UnknownExerciseError(NeuronError, LookupError):
@@ -51,3 +51,22 @@ def exercise(exercise_id: str) -> Exercise:
         raise UnknownExerciseError(
             f"expected an exercise id in {known}, got {exercise_id!r}"
         ) from None
+
+
+# The equation of ``neuron.paper`` each exercise hides, by the paper
+# registry's id.
+_EQUATIONS = {
+    "eq1-attention": "eq1-attention",
+    "s3.2.2-multi-head": "multi-head",
+    "eq2-feed-forward": "ffn",
+    "s3.5-positions": "positional-encoding",
+    "eq3-learning-rate": "lr-schedule",
+    "s5.4-label-smoothing": "label-smoothing",
+}
+
+
+def for_equation(equation_id: str) -> Exercise | None:
+    """The exercise that hides ``neuron.paper``'s equation ``equation_id``,
+    or None when that equation has none (a table, a claim)."""
+    found = _EQUATIONS.get(equation_id)
+    return None if found is None else EXERCISES[found]

@@ -171,3 +171,16 @@ def test_label_smoothing_reference_matches_the_training_loss():
     )
     got = ex.reference(x).mean()
     assert got == pytest.approx(float(want), rel=1e-5)
+
+
+def test_every_exercise_hides_an_equation_of_the_paper_registry():
+    from neuron import paper
+    from neuron.capstone import EXERCISES, for_equation
+
+    hidden = {
+        eq.id: for_equation(eq.id)
+        for eq in paper.EQUATIONS
+        if for_equation(eq.id) is not None
+    }
+    assert sorted(e.id for e in hidden.values()) == sorted(EXERCISES)
+    assert for_equation("t1-complexity") is None

@@ -11,6 +11,9 @@
     GET  /api/objects/{name}         one object with its data as nested lists
     GET  /api/runs?status=           training runs, newest first
     GET  /api/runs/{id}?metric=      a run with its metrics, checkpoints and samples
+    GET  /api/cards?due=true&limit=  recall cards (only those due now, longest
+                                     overdue first, with due=true)
+    POST /api/cards/{id}/review      {"rating": 1-4} -> the card, rescheduled
 
 Metric values are JSON numbers, except NaN and infinities, which JSON lacks:
 those come as the strings ``"nan"``, ``"inf"`` and ``"-inf"``.
@@ -52,6 +55,29 @@ def _int(request: Request, name: str, default: int) -> int:
 
 class _BadRequest(Exception):
     pass
+
+
+async def _json_object(
+    request: Request, fields: tuple[str, ...]
+) -> dict | JSONResponse:
+    """The request's body as a JSON object with only ``fields``, or the 400
+    response saying what is wrong with it."""
+    try:
+        payload = await request.json()
+    except ValueError:
+        return _error("bad_json", "expected a JSON object in the body", 400)
+    if not isinstance(payload, dict):
+        return _error(
+            "bad_json", f"expected a JSON object, got {type(payload).__name__}", 400
+        )
+    unknown = set(payload) - set(fields)
+    if unknown:
+        return _error(
+            "bad_json",
+            f"expected fields {', '.join(fields)}; got unknown {sorted(unknown)}",
+            400,
+        )
+    return payload
 
 
 def build_api(db_path: Path | None) -> Starlette:
@@ -152,25 +178,39 @@ def build_api(db_path: Path | None) -> Starlette:
         record["samples"] = store.samples(run.id)
         return record
 
+    def list_cards(store: Store, request: Request) -> list:
+        due = request.query_params.get("due", "false")
+        if due not in ("true", "false"):
+            raise _BadRequest(f"expected due to be true or false, got {due!r}")
+        limit = _int(request, "limit", 100)
+        if due == "true":
+            found = store.due_cards(limit=limit)
+        else:
+            found = store.list_cards(limit=limit)
+        return [dataclasses.asdict(card) for card in found]
+
+    async def review_card(request: Request) -> JSONResponse:
+        payload = await _json_object(request, ("rating",))
+        if isinstance(payload, JSONResponse):
+            return payload
+
+        def review(store: Store, _: Request) -> dict:
+            raw = request.path_params["card"]
+            if not (raw.isascii() and raw.isdigit()):
+                raise _BadRequest(f"expected a card id (digits), got {raw!r}")
+            if "rating" not in payload:
+                raise _BadRequest(
+                    "expected a rating: 1 Again, 2 Hard, 3 Good or 4 Easy"
+                )
+            card = store.review(int(raw), payload["rating"])
+            return dataclasses.asdict(card)
+
+        return await run_in_threadpool(endpoint(review), request)
+
     async def create_note(request: Request) -> JSONResponse:
-        try:
-            payload = await request.json()
-        except ValueError:
-            return _error("bad_json", "expected a JSON object in the body", 400)
-        if not isinstance(payload, dict):
-            return _error(
-                "bad_json",
-                f"expected a JSON object, got {type(payload).__name__}",
-                400,
-            )
-        unknown = set(payload) - {"title", "body", "tags", "source"}
-        if unknown:
-            return _error(
-                "bad_json",
-                f"expected fields title, body, tags, source; got unknown "
-                f"{sorted(unknown)}",
-                400,
-            )
+        payload = await _json_object(request, ("title", "body", "tags", "source"))
+        if isinstance(payload, JSONResponse):
+            return payload
 
         def create(store: Store, _: Request) -> dict:
             source = payload.get("source")
@@ -212,5 +252,7 @@ def build_api(db_path: Path | None) -> Starlette:
             Route("/objects/{name}", endpoint(show_object)),
             Route("/runs", endpoint(list_runs)),
             Route("/runs/{run}", endpoint(show_run)),
+            Route("/cards", endpoint(list_cards)),
+            Route("/cards/{card}/review", review_card, methods=["POST"]),
         ]
     )

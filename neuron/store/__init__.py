@@ -1,5 +1,6 @@
 """The SQLite store: notes, tags, links, full-text search, workspace objects,
-training runs and imported documents (papers) with their passages.
+training runs, imported documents (papers) with their passages, and recall
+cards scheduled by FSRS with their review history.
 
 One file (``default_path()``) holds everything; open it with
 ``Store.open()``::
@@ -19,6 +20,7 @@ Every write is one transaction; errors are the ``StoreError`` classes in
 ``neuron.errors``.
 """
 
+from neuron.store.cards import CARD_KINDS, Card, Review
 from neuron.store.documents import MAX_DOCUMENT_BYTES, Document, Hit, PassageHit
 from neuron.store.exchange import ExportResult, ImportResult
 from neuron.store.objects import MAX_OBJECT_BYTES, workspace_stamp
@@ -42,6 +44,7 @@ from neuron.store.search import quote_query
 from neuron.store.store import DEFAULT_TIMEOUT, Store
 
 __all__ = [
+    "CARD_KINDS",
     "DB_ENV",
     "DB_FILENAME",
     "DEFAULT_TIMEOUT",
@@ -55,6 +58,7 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "SOURCE_KINDS",
+    "Card",
     "Document",
     "ExportResult",
     "Hit",
@@ -64,6 +68,7 @@ __all__ = [
     "ObjectInfo",
     "Passage",
     "PassageHit",
+    "Review",
     "Run",
     "SearchHit",
     "Source",

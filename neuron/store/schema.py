@@ -244,6 +244,47 @@ _DOCUMENTS = (
     """,
 )
 
+# Migration 6: recall cards, scheduled by FSRS, and their review history. A
+# card's kind says what it was made from and its ref which one: a note's
+# uid, "<document uid>#<anchor>" for a passage, an equation id; a free card
+# has no ref. A source makes at most one card. ``state`` is the scheduler's
+# card as JSON; ``due`` repeats its due time in the store's sortable UTC
+# format, so due cards are found by the index. Each review keeps the rating,
+# the scheduler's log and the due times before and after; deleting a card
+# deletes its reviews.
+_CARDS = (
+    """
+    CREATE TABLE cards (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('note', 'passage', 'equation', 'free')),
+        ref TEXT NOT NULL DEFAULT '',
+        prompt TEXT NOT NULL CHECK (trim(prompt) != ''),
+        answer TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL CHECK (json_valid(state)),
+        due TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        CHECK ((kind = 'free') = (ref = ''))
+    )
+    """,
+    "CREATE INDEX cards_due ON cards (due)",
+    "CREATE UNIQUE INDEX cards_source ON cards (kind, ref) WHERE kind != 'free'",
+    """
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        card_id INTEGER NOT NULL REFERENCES cards (id) ON DELETE CASCADE,
+        rating INTEGER NOT NULL CHECK (rating IN (1, 2, 3, 4)),
+        reviewed TEXT NOT NULL,
+        log TEXT NOT NULL CHECK (json_valid(log)),
+        due_before TEXT NOT NULL,
+        due_after TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX reviews_card ON reviews (card_id, reviewed)",
+)
+
 #: Migration ``i + 1`` is ``MIGRATIONS[i]``: SQL statements run in order.
 MIGRATIONS: tuple[Sequence[str], ...] = (
     _NOTES,
@@ -251,6 +292,7 @@ MIGRATIONS: tuple[Sequence[str], ...] = (
     _WORKSPACE,
     _RUNS,
     _DOCUMENTS,
+    _CARDS,
 )
 
 #: The schema version this code writes and reads.

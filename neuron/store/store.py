@@ -1,5 +1,5 @@
 """The Store: notes, tags, links, full-text search, workspace objects,
-training runs and imported documents in one SQLite file.
+training runs, imported documents and recall cards in one SQLite file.
 
 Every public method that writes runs as one transaction begun with
 ``BEGIN IMMEDIATE``: it takes the write lock up front, so two processes
@@ -10,7 +10,8 @@ This module holds the connection, the transactions and the query helpers.
 The methods users call come from one class per concept, each in its own
 module: ``NotesMixin`` (notes), ``TagsMixin`` (tags), ``LinksMixin`` (links),
 ``SearchMixin`` (full-text search), ``ObjectsMixin`` (workspace objects),
-``RunsMixin`` (training runs) and ``DocumentsMixin`` (imported papers).
+``RunsMixin`` (training runs), ``DocumentsMixin`` (imported papers) and
+``CardsMixin`` (recall cards).
 Export and import are in ``neuron.store.exchange``.
 """
 
@@ -28,6 +29,7 @@ import sqlite_utils
 
 from neuron.errors import StoreClosedError
 from neuron.store import schema
+from neuron.store.cards import CardsMixin
 from neuron.store.documents import DocumentsMixin
 from neuron.store.links import LinksMixin
 from neuron.store.notes import NotesMixin
@@ -54,9 +56,10 @@ class Store(
     ObjectsMixin,
     RunsMixin,
     DocumentsMixin,
+    CardsMixin,
 ):
-    """A neuron store: one SQLite file of notes, workspace objects, runs and
-    documents.
+    """A neuron store: one SQLite file of notes, workspace objects, runs,
+    documents and recall cards.
 
     Open with ``Store.open()`` (the default file) or ``Store.open(path)``, and
     close with ``close()`` or a ``with`` block. Opening an older file migrates

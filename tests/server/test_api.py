@@ -116,6 +116,14 @@ def test_runs_come_back_newest_first_with_their_records(client, db):
         ("post", "/notes", {"title": "x", "colour": 1}, 400, "colour"),
         ("post", "/notes", ["not", "an", "object"], 400, "JSON object"),
         ("post", "/notes", {"title": "x", "source": {"kind": "x", "y": 1}}, 400, "y"),
+        ("get", "/cards?due=maybe", None, 400, "true or false"),
+        ("get", "/cards?limit=0", None, 400, "positive integer"),
+        ("post", "/cards/7/review", {"rating": 3}, 404, "7"),
+        ("post", "/cards/seven/review", {"rating": 3}, 400, "card id (digits)"),
+        ("post", "/cards/99999999999999999999/review", {"rating": 3}, 400, "card id"),
+        ("post", "/cards/7/review", {"stars": 3}, 400, "stars"),
+        ("post", "/cards/7/review", {}, 400, "JSON object"),
+        ("post", "/cards/7/review", [3], 400, "JSON object"),
     ],
 )
 def test_bad_requests_say_what_was_expected(
@@ -166,3 +174,36 @@ def test_a_refused_note_leaves_the_store_unchanged(client):
     client.post("/notes", json={"title": "kept"})
     assert client.post("/notes", json={"title": "x", "body": 5}).status_code == 400
     assert [n["title"] for n in client.get("/notes").json()] == ["kept"]
+
+
+def test_due_cards_are_listed_and_reviewed_through_the_api(client, db):
+    with Store.open(db) as store:
+        card = store.create_card("free", "", "Explain from memory: softmax", "e^x")
+        later = store.create_card("free", "", "not yet", "", now="2999-01-01T00:00:00Z")
+
+    assert [c["id"] for c in client.get("/cards").json()] == [later.id, card.id]
+    due = client.get("/cards?due=true").json()
+    assert [(c["id"], c["prompt"]) for c in due] == [
+        (card.id, "Explain from memory: softmax")
+    ]
+
+    reviewed = client.post(f"/cards/{card.id}/review", json={"rating": 3})
+    assert reviewed.status_code == 200
+    assert reviewed.json()["due"] > card.due
+    assert client.get("/cards?due=true").json() == []
+    with Store.open(db) as store:
+        assert [r.rating for r in store.reviews(card.id)] == [3]
+
+
+@pytest.mark.parametrize("rating", [0, 5, "3", 2.5, None, True])
+def test_a_bad_rating_is_refused_and_changes_nothing(client, db, rating):
+    with Store.open(db) as store:
+        card = store.create_card("free", "", "q", "a")
+
+    response = client.post(f"/cards/{card.id}/review", json={"rating": rating})
+
+    assert response.status_code == 400
+    assert "1 Again, 2 Hard, 3 Good" in response.json()["message"]
+    with Store.open(db) as store:
+        assert store.get_card(card.id) == card
+        assert store.reviews(card.id) == []

@@ -181,7 +181,7 @@ class TestMigration:
         before = {t: table_rows(db_path, t) for t in [*old_tables, "run_metrics"]}
 
         with Store.open(db_path) as store:
-            assert store.schema_version == SCHEMA_VERSION == 5
+            assert store.schema_version == SCHEMA_VERSION
             assert {t: table_rows(db_path, t) for t in before} == before
             for table in ("documents", "passages"):
                 assert table_rows(db_path, table) == []
@@ -196,6 +196,37 @@ class TestMigration:
                 "passage",
             }
             store.delete_document(doc.id)
+
+    def test_version_5_file_migrates_to_6_keeping_every_row(self, db_path):
+        make_old_file(db_path, 5)
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        conn.execute(
+            "INSERT INTO documents (id, uid, title, kind, filename, sha256, size, "
+            "imported) VALUES (1, '44444444-4444-4444-8444-444444444444', "
+            "'Old paper', 'text', 'old.txt', ?, 3, "
+            "'2024-01-08T00:00:00.000000Z')",
+            ["a" * 64],
+        )
+        conn.execute(
+            "INSERT INTO passages (document_id, anchor, ordinal, text) "
+            "VALUES (1, 'para-1', 0, 'keys and queries')"
+        )
+        conn.close()
+        old_tables = ["notes", "tags", "note_tags", "links", "notes_fts"]
+        before = {t: table_rows(db_path, t) for t in [*old_tables, "passages"]}
+
+        with Store.open(db_path) as store:
+            assert store.schema_version == SCHEMA_VERSION == 6
+            assert {t: table_rows(db_path, t) for t in before} == before
+            for table in ("cards", "reviews"):
+                assert table_rows(db_path, table) == []
+            assert [h.anchor for h in store.search_documents("queries")] == ["para-1"]
+
+            card = store.card_from_passage(1, "para-1", now="2024-02-01T00:00:00Z")
+            assert card.answer == "keys and queries"
+            store.card_from_note(1, now="2024-02-01T00:00:00Z")
+            store.review(card.id, 3, now="2024-02-01T00:00:00Z")
+            assert [r.rating for r in store.reviews(card.id)] == [3]
 
     def test_failed_migration_changes_nothing(self, db_path, monkeypatch):
         make_old_file(db_path, 1)

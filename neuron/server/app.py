@@ -17,7 +17,7 @@ from pathlib import Path
 import marimo
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from neuron import paths
@@ -153,6 +153,32 @@ def _rewriting_pages(send: Send) -> Send:
     return sending
 
 
+class _ApiMount(Mount):
+    """``/api`` for neuron's JSON API, but only for the paths it serves.
+
+    The home notebook is mounted at ``/``, and marimo's frontend talks to
+    its kernel under ``/api/kernel/...`` (and other ``/api/...`` paths) of
+    the app it was served from: for home, the same ``/api`` prefix. A plain
+    mount would send those to the JSON API, and every click on the home
+    page would end in a 404. This one matches only paths whose first
+    segment is one of the API's own (``notes``, ``runs``, ...), and leaves
+    the rest to the notebooks.
+    """
+
+    def __init__(self, app: ASGIApp, segments: set[str]) -> None:
+        super().__init__("/api", app=app)
+        self.segments = segments
+
+    def matches(self, scope: Scope):
+        match, child_scope = super().matches(scope)
+        if match is Match.NONE:
+            return match, child_scope
+        first = scope["path"][len("/api") :].strip("/").split("/", 1)[0]
+        if first not in self.segments:
+            return Match.NONE, {}
+        return match, child_scope
+
+
 def build_app(*, token: str | None = None, db_path: Path | None = None) -> ASGIApp:
     """Build the workbench's ASGI app.
 
@@ -175,12 +201,15 @@ def build_app(*, token: str | None = None, db_path: Path | None = None) -> ASGIA
     builder = builder.with_app(path="", root=str(paths.home_notebook()))
     notebooks = builder.build()
 
-    api: ASGIApp = build_api(db_path)
+    json_api = build_api(db_path)
+    # The first path segment of every API route: "notes", "runs", ...
+    segments = {route.path.strip("/").split("/", 1)[0] for route in json_api.routes}
+    api: ASGIApp = json_api
     if token:
         api = _RequireToken(api, token)
     logger.debug("mounted %d notebooks besides home", len(pages))
     app = Starlette(
-        routes=[Mount("/api", app=api), Mount("/", app=_SharedAssets(notebooks))]
+        routes=[_ApiMount(api, segments), Mount("/", app=_SharedAssets(notebooks))]
     )
     app.state.notebooks = notebooks
     return app

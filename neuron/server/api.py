@@ -31,12 +31,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import neuron
 from neuron.errors import NeuronError, NotFoundError
+from neuron.server.openapi import openapi
 from neuron.store import SCHEMA_VERSION, Source, Store, json_number
 
 
@@ -239,11 +241,28 @@ def build_api(db_path: Path | None) -> Starlette:
             response.status_code = 201
         return response
 
+    async def notes(request: Request) -> JSONResponse:
+        # One route for both methods, so that a 405 names them both.
+        if request.method == "POST":
+            return await create_note(request)
+        return await run_in_threadpool(endpoint(list_notes), request)
+
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        # No route for the path, or not for the method: JSON like every
+        # other answer of the API, keeping the Allow header of a 405.
+        return JSONResponse(
+            {"error": "not_found" if exc.status_code == 404 else "bad_method",
+             "message": f"{exc.detail}: {request.method} {request.url.path}"},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )  # fmt: skip
+
     return Starlette(
+        exception_handlers={404: http_error, 405: http_error},
         routes=[
             Route("/health", endpoint(health)),
-            Route("/notes", endpoint(list_notes), methods=["GET"]),
-            Route("/notes", create_note, methods=["POST"]),
+            Route("/openapi.json", lambda request: JSONResponse(openapi())),
+            Route("/notes", notes, methods=["GET", "POST"]),
             Route("/notes/{note}", endpoint(show_note)),
             Route("/search", endpoint(search)),
             Route("/documents", endpoint(list_documents)),
@@ -254,5 +273,5 @@ def build_api(db_path: Path | None) -> Starlette:
             Route("/runs/{run}", endpoint(show_run)),
             Route("/cards", endpoint(list_cards)),
             Route("/cards/{card}/review", review_card, methods=["POST"]),
-        ]
+        ],
     )

@@ -24,6 +24,10 @@ def test_home_and_api_answer_over_http(server):
     health = httpx.get(server.base + "/api/health", timeout=10).json()
     assert health["status"] == "ok"
 
+    described = httpx.get(server.base + "/api/openapi.json", timeout=10).json()
+    assert described["openapi"].startswith("3.")
+    assert "/api/cards/{card}/review" in described["paths"]
+
 
 def test_every_page_shares_one_cacheable_copy_of_marimos_frontend(server):
     page = httpx.get(server.base + "/canvas/", timeout=10)

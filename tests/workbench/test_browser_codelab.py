@@ -22,15 +22,34 @@ MODEL = {"layers": "1", "d_model": "32", "heads": "2", "d_ff": "64", "context": 
 TRAINING = {"steps": "20000", "batch size": "4", "sequence length": "32"}
 
 
-def set_number(page, label: str, value: str) -> None:
-    """Type into the number field labelled ``label`` and commit it."""
+def number_field(page, label: str):
+    """The number field labelled ``label``."""
     exactly = re.compile(rf"^{re.escape(label)}$")
     labelled = page.locator("div.mo-label").filter(
         has=page.locator("label", has_text=exactly)
     )
-    field = labelled.locator("input").first
+    return labelled.locator("input").first
+
+
+def set_number(page, label: str, value: str) -> None:
+    """Type into the number field labelled ``label`` and commit it."""
+    field = number_field(page, label)
     field.fill(value)
     field.press("Enter")
+    page.wait_for_timeout(300)  # the form may redraw after a change
+
+
+def fill_form(page, values: dict[str, str], shown: str, timeout: float = 60) -> None:
+    """Set every field, then until ``shown`` appears (the live views have
+    caught up), set again any field that a redraw of the form reset."""
+    for label, value in values.items():
+        set_number(page, label, value)
+    deadline = time.monotonic() + timeout
+    while not page.get_by_text(shown).count() and time.monotonic() < deadline:
+        for label, value in values.items():
+            if number_field(page, label).input_value().replace(",", "") != value:
+                set_number(page, label, value)
+        page.wait_for_timeout(500)
 
 
 def loss_points(page) -> int:
@@ -45,17 +64,15 @@ def test_a_model_built_in_builder_trains_in_code_lab(neuron_home, browser):
         builder = context.new_page()
         builder.goto(running.base + "/builder/")
         builder.get_by_role("button", name="Train this").wait_for(timeout=120_000)
-        for label, value in {**MODEL, **TRAINING}.items():
-            set_number(builder, label, value)
         # The live summary has caught up with the form when it shows this
         # model's parameter count, computed here.
         tiny = PRESETS["tiny"]
         ours = dataclasses.replace(
             tiny, layers=1, d_model=32, heads=2, d_ff=64, context=32
         )
-        expect(builder.get_by_text(f"{ours.parameter_count():,}")).to_be_visible(
-            timeout=30_000
-        )
+        count = f"{ours.parameter_count():,}"
+        fill_form(builder, {**MODEL, **TRAINING}, count)
+        expect(builder.get_by_text(count).first).to_be_visible(timeout=30_000)
         expect(
             builder.get_by_role("heading", name="batch 4, sequence 32")
         ).to_be_visible(timeout=30_000)

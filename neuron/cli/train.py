@@ -23,31 +23,12 @@ import typer
 
 from neuron.cli.console import db_path, fail, out
 from neuron.errors import NeuronError
+from neuron.transformer.defaults import TRAIN_DEFAULTS
 
 __all__ = ["format_report", "main", "train"]
 
-# TrainSettings' defaults, written out so that `neuron --help` need not load
-# torch; tests/cli/test_train.py checks that the two agree.
-_DEFAULTS = {
-    "steps": 1000,
-    "batch_size": 32,
-    "context": 128,
-    "lr": 1e-3,
-    "schedule": "cosine",
-    "warmup": 100,
-    "weight_decay": 0.1,
-    "clip": 1.0,
-    "label_smoothing": 0.0,
-    "eval_interval": 250,
-    "eval_batches": 10,
-    "checkpoint_interval": 0,
-    "log_interval": 10,
-    "seed": 0,
-    "device": "auto",
-    "attention": "torch",
-    "dtype": "float32",
-    "sample_tokens": 200,
-}
+# TrainSettings' defaults (the model's context among them), without torch.
+_DEFAULTS = {**TRAIN_DEFAULTS, "context": 128}
 
 
 def format_report(report) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from neuron.errors import InvalidArgumentError
+from neuron.transformer.defaults import TRAIN_DEFAULTS
 
 __all__ = [
     "GPT_MODULE",
@@ -46,30 +47,6 @@ GPT_MODULE = "neuron.transformer.train"
 #: The module that trains and records a word2vec model.
 WORD2VEC_MODULE = "neuron.lab.word2vec_job"
 
-#: ``TrainSettings``' defaults but ``context`` (a model flag here), written
-#: out so that building a command needs no torch; a test checks they agree.
-TRAIN_DEFAULTS: dict[str, Any] = {
-    "steps": 1000,
-    "batch_size": 32,
-    "lr": 1e-3,
-    "schedule": "cosine",
-    "warmup": 100,
-    "min_lr": None,
-    "weight_decay": 0.1,
-    "clip": 1.0,
-    "label_smoothing": 0.0,
-    "eval_interval": 250,
-    "eval_batches": 10,
-    "checkpoint_interval": 0,
-    "log_interval": 10,
-    "seed": 0,
-    "device": "auto",
-    "attention": "torch",
-    "dtype": "float32",
-    "peak_flops": None,
-    "sample_tokens": 200,
-    "sample_prompt": "\n",
-}
 
 # The flag of each setting; the rest are named by their field.
 _FLAG_NAMES = {"sample_prompt": "prompt"}

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from neuron.curriculum.track import TRACK
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 # The five workspaces in the order the header shows them, with the title and
@@ -27,6 +29,7 @@ WORKSPACES: tuple[tuple[str, str, str], ...] = (
     ("builder", "Builder", "compose a model and see its shapes, FLOPs and memory"),
 )
 
+_TRACK = {lesson.slug: lesson for lesson in TRACK}
 _LESSON_NAME = re.compile(r"^(\d+)[_-](.+)$")
 
 
@@ -81,9 +84,10 @@ def workspaces() -> list[Page]:
 def lessons() -> list[Page]:
     """List the lesson notebooks that exist, ordered by their number.
 
-    A lesson is a file ``lessons/NN_name.py``; its title is the name with
-    underscores as spaces, e.g. ``05_attention.py`` becomes
-    ``"5. Attention"``.
+    A lesson is a file ``lessons/NN_name.py``; its title is the track's
+    (``neuron.curriculum.track``), or for a notebook the track does not
+    know, the name with underscores as spaces: ``07_extra_notes.py``
+    becomes ``"7. Extra notes"``.
     """
     folder = notebook_root() / "lessons"
     found = []
@@ -92,7 +96,10 @@ def lessons() -> list[Page]:
         if match is None:
             continue
         number, name = int(match.group(1)), match.group(2).replace("_", " ")
-        found.append((number, Page(path.stem, f"{number}. {name.capitalize()}", path)))
+        known = _TRACK.get(path.stem)
+        title = known.title if known else name.capitalize()
+        summary = known.summary if known else ""
+        found.append((number, Page(path.stem, f"{number}. {title}", path, summary)))
     return [page for _, page in sorted(found, key=lambda item: item[0])]
 
 

@@ -40,7 +40,9 @@ def test_lessons_are_ordered_by_number_not_by_name(tmp_path, monkeypatch):
     found = paths.lessons()
 
     assert [page.slug for page in found] == ["1_a", "02_word2vec", "10_capstone"]
-    assert found[1].title == "2. Word2vec"
+    # The track's title for a lesson it knows, the file name's for others.
+    assert found[1].title == "2. Word2vec from scratch"
+    assert found[0].title == "1. A"
     assert paths.url_of(found[1], "lesson") == "/lessons/02_word2vec/"
 
 

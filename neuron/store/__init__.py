@@ -1,6 +1,7 @@
 """The SQLite store: notes, tags, links, full-text search, workspace objects,
 training runs, imported documents (papers) with their passages, and recall
-cards scheduled by FSRS with their review history.
+cards scheduled by FSRS with their review history, the learner's progress
+through the lessons, and notes' references to lessons, equations and runs.
 
 One file (``default_path()``) holds everything; open it with
 ``Store.open()``::
@@ -26,6 +27,7 @@ from neuron.store.exchange import ExportResult, ImportResult
 from neuron.store.objects import MAX_OBJECT_BYTES, workspace_stamp
 from neuron.store.parse import DOCUMENT_KINDS, Passage
 from neuron.store.paths import DB_ENV, DB_FILENAME, HOME_ENV, default_path
+from neuron.store.progress import Progress
 from neuron.store.records import (
     MAX_BODY_BYTES,
     MAX_TITLE_CHARS,
@@ -38,6 +40,7 @@ from neuron.store.records import (
     Source,
     WorkspaceObject,
 )
+from neuron.store.refs import REF_KINDS, Ref
 from neuron.store.runs import FINAL_STATUSES, RUN_STATUSES, json_number
 from neuron.store.schema import SCHEMA_VERSION
 from neuron.store.search import quote_query
@@ -55,6 +58,7 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_OBJECT_BYTES",
     "MAX_TITLE_CHARS",
+    "REF_KINDS",
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "SOURCE_KINDS",
@@ -68,6 +72,8 @@ __all__ = [
     "ObjectInfo",
     "Passage",
     "PassageHit",
+    "Progress",
+    "Ref",
     "Review",
     "Run",
     "SearchHit",

@@ -12,6 +12,7 @@ A card is made from a source, or is free-standing:
     note        the note's uid               ``card_from_note``
     passage     "<document uid>#<anchor>"    ``card_from_passage``
     equation    the paper equation's id      ``card_from_equation``
+    lesson      "<lesson slug>#<prompt key>"  ``card_from_lesson``
     free        "" (none)                    ``create_card``
 
 A source makes one card: asking again for a card from the same source
@@ -40,7 +41,7 @@ from neuron.store.records import _single_line
 from neuron.store.runs import _check_text
 
 #: What a card can be made from; ``"free"`` is a card with no source.
-CARD_KINDS = ("note", "passage", "equation", "free")
+CARD_KINDS = ("note", "passage", "equation", "lesson", "free")
 
 #: The words every card made from a source asks with.
 PROMPT_PREFIX = "Explain from memory: "
@@ -274,6 +275,46 @@ class CardsMixin:
             PROMPT_PREFIX + equation.title,
             f"$$\n{equation.latex}\n$$\n\n{equation.explanation}",
             now=now,
+        )
+
+    def card_from_lesson(
+        self,
+        lesson: str,
+        key: str,
+        prompt: str,
+        answer: str,
+        *,
+        now: datetime | str | None = None,
+    ) -> Card:
+        """The card for one of a lesson's "explain it from memory" prompts.
+
+        Returns the prompt's card if it has one already, unchanged, so a
+        lesson may offer its prompts every time it runs.
+
+        Args:
+            lesson: the lesson's slug, e.g. ``"05_attention"``.
+            key: names the prompt within the lesson, e.g. ``"why-sqrt-dk"``.
+            prompt: what to explain, without the "Explain from memory: "
+                every card starts with.
+            answer: the reference answer (markdown).
+            now: the creation time; the current time when None.
+
+        Raises:
+            InvalidRecordError: an empty or multi-line slug or key, a ``#`` in
+                the slug, or a blank prompt.
+        """
+        lesson = _single_line(lesson, "a lesson slug").strip()
+        key = _single_line(key, "a prompt key").strip()
+        if not lesson or not key or "#" in lesson:
+            raise InvalidRecordError(
+                f"expected a lesson slug without '#' and a prompt key, got "
+                f"{lesson!r} and {key!r}; e.g. '05_attention' and 'why-sqrt-dk'"
+            )
+        _check_text(prompt, "a prompt")
+        if prompt.startswith(PROMPT_PREFIX):
+            prompt = prompt[len(PROMPT_PREFIX) :]
+        return self.create_card(
+            "lesson", f"{lesson}#{key}", PROMPT_PREFIX + prompt, answer, now=now
         )
 
     def get_card(self, card_id: int) -> Card:

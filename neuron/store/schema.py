@@ -285,6 +285,72 @@ _CARDS = (
     "CREATE INDEX reviews_card ON reviews (card_id, reviewed)",
 )
 
+# Migration 7: lessons. Cards may now be made from a lesson's "explain it
+# from memory" prompts (kind 'lesson', ref "<lesson slug>#<prompt key>"); the
+# cards table is rebuilt for its CHECK, keeping every card and review. The
+# learner's progress is one row per finished item of a lesson (an exercise
+# passed, the lesson read to its end). A note's references point at what it
+# is about beyond other notes: lessons, equations, runs and documents.
+_LESSONS = (
+    """
+    CREATE TABLE cards_7 (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('note', 'passage', 'equation', 'lesson', 'free')),
+        ref TEXT NOT NULL DEFAULT '',
+        prompt TEXT NOT NULL CHECK (trim(prompt) != ''),
+        answer TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL CHECK (json_valid(state)),
+        due TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        CHECK ((kind = 'free') = (ref = ''))
+    )
+    """,
+    "INSERT INTO cards_7 SELECT * FROM cards",
+    """
+    CREATE TABLE reviews_7 (
+        id INTEGER PRIMARY KEY,
+        card_id INTEGER NOT NULL REFERENCES cards_7 (id) ON DELETE CASCADE,
+        rating INTEGER NOT NULL CHECK (rating IN (1, 2, 3, 4)),
+        reviewed TEXT NOT NULL,
+        log TEXT NOT NULL CHECK (json_valid(log)),
+        due_before TEXT NOT NULL,
+        due_after TEXT NOT NULL
+    )
+    """,
+    "INSERT INTO reviews_7 SELECT * FROM reviews",
+    # Reviews first, so dropping the cards cascades to nothing.
+    "DROP TABLE reviews",
+    "DROP TABLE cards",
+    # Renaming rewrites reviews_7's reference to the new name as well.
+    "ALTER TABLE cards_7 RENAME TO cards",
+    "ALTER TABLE reviews_7 RENAME TO reviews",
+    "CREATE INDEX cards_due ON cards (due)",
+    "CREATE UNIQUE INDEX cards_source ON cards (kind, ref) WHERE kind != 'free'",
+    "CREATE INDEX reviews_card ON reviews (card_id, reviewed)",
+    """
+    CREATE TABLE progress (
+        lesson TEXT NOT NULL CHECK (lesson != ''),
+        item TEXT NOT NULL CHECK (item != ''),
+        done TEXT NOT NULL,
+        PRIMARY KEY (lesson, item)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE note_refs (
+        note_id INTEGER NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('lesson', 'equation', 'run', 'document')),
+        ref TEXT NOT NULL CHECK (ref != ''),
+        created TEXT NOT NULL,
+        PRIMARY KEY (note_id, kind, ref)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX note_refs_target ON note_refs (kind, ref)",
+)
+
 #: Migration ``i + 1`` is ``MIGRATIONS[i]``: SQL statements run in order.
 MIGRATIONS: tuple[Sequence[str], ...] = (
     _NOTES,
@@ -293,6 +359,7 @@ MIGRATIONS: tuple[Sequence[str], ...] = (
     _RUNS,
     _DOCUMENTS,
     _CARDS,
+    _LESSONS,
 )
 
 #: The schema version this code writes and reads.

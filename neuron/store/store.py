@@ -10,8 +10,10 @@ This module holds the connection, the transactions and the query helpers.
 The methods users call come from one class per concept, each in its own
 module: ``NotesMixin`` (notes), ``TagsMixin`` (tags), ``LinksMixin`` (links),
 ``SearchMixin`` (full-text search), ``ObjectsMixin`` (workspace objects),
-``RunsMixin`` (training runs), ``DocumentsMixin`` (imported papers) and
-``CardsMixin`` (recall cards).
+``RunsMixin`` (training runs), ``DocumentsMixin`` (imported papers),
+``CardsMixin`` (recall cards), ``ProgressMixin`` (the learner's progress
+through the lessons) and ``RefsMixin`` (notes' references to lessons,
+equations, runs and documents).
 Export and import are in ``neuron.store.exchange``.
 """
 
@@ -35,6 +37,8 @@ from neuron.store.links import LinksMixin
 from neuron.store.notes import NotesMixin
 from neuron.store.objects import ObjectsMixin
 from neuron.store.paths import default_path
+from neuron.store.progress import ProgressMixin
+from neuron.store.refs import RefsMixin
 from neuron.store.runs import RunsMixin
 from neuron.store.search import SearchMixin
 from neuron.store.tags import TagsMixin
@@ -57,6 +61,8 @@ class Store(
     RunsMixin,
     DocumentsMixin,
     CardsMixin,
+    ProgressMixin,
+    RefsMixin,
 ):
     """A neuron store: one SQLite file of notes, workspace objects, runs,
     documents and recall cards.

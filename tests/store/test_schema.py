@@ -216,7 +216,7 @@ class TestMigration:
         before = {t: table_rows(db_path, t) for t in [*old_tables, "passages"]}
 
         with Store.open(db_path) as store:
-            assert store.schema_version == SCHEMA_VERSION == 6
+            assert store.schema_version == SCHEMA_VERSION
             assert {t: table_rows(db_path, t) for t in before} == before
             for table in ("cards", "reviews"):
                 assert table_rows(db_path, table) == []

@@ -29,6 +29,7 @@ with app.setup:
     )
     from neuron.transformer.config import ACTIVATIONS, KINDS, NORMS, POSITIONALS
     from neuron.viz.builder import parameter_chart
+    from neuron.viz.nav import header
 
     # The form's dropdowns; every other field is a number.
     CHOICES = {
@@ -37,6 +38,12 @@ with app.setup:
         "positional": POSITIONALS,
         "activation": ACTIVATIONS,
     }
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.output.replace(header("builder"))
+    return
 
 
 @app.cell(hide_code=True)

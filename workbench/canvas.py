@@ -18,6 +18,7 @@ with app.setup:
     from neuron.store import Store, default_path, workspace_stamp
     from neuron.transformer.attention_maps import random_model, sentence_attention
     from neuron.viz import attention as viz
+    from neuron.viz.nav import header
     from neuron.widgets import VectorPair, relations
     from neuron.widgets.heatmaps import HeatmapTables
 
@@ -25,6 +26,12 @@ with app.setup:
     WIDTH = 12
     SEED = 0
     SENTENCE = "the cat sat on the mat because it was tired of standing"
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.output.replace(header("canvas"))
+    return
 
 
 @app.cell(hide_code=True)

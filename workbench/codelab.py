@@ -34,6 +34,7 @@ with app.setup:
     from neuron.lab.tables import thin
     from neuron.store import Store, default_path
     from neuron.viz.lab import labelled, run_charts
+    from neuron.viz.nav import header
 
     # The shared corpora sit beside the repository, when it is checked out.
     CORPORA = Path(neuron.__file__).resolve().parent.parent.parent / "shared/corpora"
@@ -41,6 +42,12 @@ with app.setup:
     CURVE_METRICS += ["tokens_per_second", "words_per_second"]
     # Points drawn per run and metric; longer runs are thinned evenly.
     MAX_POINTS = 1000
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.output.replace(header("codelab"))
+    return
 
 
 @app.function

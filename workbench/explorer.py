@@ -12,8 +12,15 @@ with app.setup:
     from neuron.store import Store, default_path, workspace_stamp
     from neuron.text import Corpus
     from neuron.viz import embeddings as charts
+    from neuron.viz.nav import header
     from neuron.word2vec import Word2Vec
     from neuron.word2vec.record import train_recorded
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.output.replace(header("explorer"))
+    return
 
 
 @app.cell(hide_code=True)

@@ -11,6 +11,13 @@ with app.setup:
     from neuron import paper, paths
     from neuron.store import Store, default_path
     from neuron.store.scheduling import RATINGS
+    from neuron.viz.nav import header
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.output.replace(header("home"))
+    return
 
 
 @app.cell(hide_code=True)

@@ -13,11 +13,18 @@ with app.setup:
     from neuron import capstone, paper
     from neuron.errors import NeuronError
     from neuron.store import Source, Store, default_path
+    from neuron.viz.nav import header
 
     # Passages shown at once; a slider pages through longer documents.
     PAGE = 25
     # The shared corpora sit beside the repository, when it is checked out.
     SHARED = Path(neuron.__file__).resolve().parent.parent.parent / "shared"
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.output.replace(header("reader"))
+    return
 
 
 @app.function

@@ -307,6 +307,6 @@ MULTI_HEAD = Equation(
         "neuron.attention.heads.split_heads",
         "neuron.attention.heads.merge_heads",
     ),
-    lesson="lessons/06_multi_head_attention.py",
+    lesson="lessons/06_transformer_block.py",
     check=check_multi_head,
 )

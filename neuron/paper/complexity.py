@@ -337,6 +337,6 @@ COMPLEXITY = Equation(
         "neuron.paper.complexity.path_length",
         "neuron.attention.reference.flops",
     ),
-    lesson="lessons/09_why_self_attention.py",
+    lesson="lessons/05_attention.py",
     check=check_complexity,
 )

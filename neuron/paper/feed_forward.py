@@ -162,6 +162,6 @@ FEED_FORWARD = Equation(
         "neuron.transformer.reference.block_forward",
         "neuron.paper.feed_forward.feed_forward",
     ),
-    lesson="lessons/07_transformer_block.py",
+    lesson="lessons/06_transformer_block.py",
     check=check_feed_forward,
 )

@@ -132,6 +132,6 @@ PARAMETER_COUNTS = Equation(
         "neuron.transformer.config.TransformerConfig.parameters",
         "neuron.paper.model_size.weights",
     ),
-    lesson="lessons/11_model_size.py",
+    lesson="lessons/06_transformer_block.py",
     check=check_parameter_counts,
 )

@@ -23,7 +23,7 @@ from neuron.paper.record import CheckResult, Equation, Properties, checker
 
 __all__ = ["POSITIONS", "RELATIVE_POSITIONS", "frequencies", "offset_matrix"]
 
-_LESSON = "lessons/08_positions.py"
+_LESSON = "lessons/04_embeddings_and_positions.py"
 
 
 def frequencies(C: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from neuron.paper.record import CheckResult, Equation, Properties, checker
 
 __all__ = ["LABEL_SMOOTHING", "LEARNING_RATE", "smoothed_loss"]
 
-_LESSON = "lessons/10_training.py"
+_LESSON = "lessons/08_training.py"
 
 
 # ---- equation (3) ----------------------------------------------------------

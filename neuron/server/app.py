@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from neuron import paths
 from neuron.server.api import build_api
+from neuron.viz import nav
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +192,12 @@ def build_app(*, token: str | None = None, db_path: Path | None = None) -> ASGIA
 
     Returns:
         An ASGI application to hand to uvicorn.
+
+    Side effect: sets ``$NEURON_LINKS`` to ``"server"`` for this process (and
+    the notebook kernels it starts), so the pages' shared header links to the
+    server's own paths (``neuron.viz.nav``).
     """
+    os.environ[nav.LINKS_ENV] = "server"
     builder = marimo.create_asgi_app(quiet=True, include_code=True, token=token)
     pages = [(page, "workspace") for page in paths.workspaces()]
     pages += [(page, "lesson") for page in paths.lessons()]

@@ -39,7 +39,7 @@ class Source:
 
     Attributes:
         kind: one of ``SOURCE_KINDS``; ``"none"`` for a free-standing note.
-        ref: what is pointed at, e.g. ``"lessons/03_attention.py"``, an arXiv
+        ref: what is pointed at, e.g. ``"05_attention"`` (a lesson slug), an arXiv
             id, a run id or a URL. Empty exactly when ``kind`` is ``"none"``.
         anchor: where inside it, e.g. a cell name, ``"eq. 1"`` or ``"p. 4"``;
             may be empty.

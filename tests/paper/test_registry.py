@@ -34,6 +34,17 @@ def test_equations_have_unique_ids_and_full_records():
         assert equation.lesson.startswith("lessons/") and equation.code
 
 
+@pytest.mark.parametrize("equation", paper.EQUATIONS, ids=lambda e: e.id)
+def test_every_equation_names_a_lesson_of_the_track(equation):
+    from pathlib import PurePosixPath
+
+    from neuron.curriculum import lesson
+
+    path = PurePosixPath(equation.lesson)
+    assert path.parent.name == "lessons" and path.suffix == ".py"
+    assert lesson(path.stem).slug == path.stem
+
+
 def test_get_finds_an_equation_by_id():
     assert paper.get("eq1-attention").title == "Scaled dot-product attention"
 

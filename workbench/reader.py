@@ -10,7 +10,7 @@ with app.setup:
     import marimo as mo
 
     import neuron
-    from neuron import capstone, paper
+    from neuron import capstone, paper, targets
     from neuron.errors import NeuronError
     from neuron.store import Source, Store, default_path
     from neuron.viz.nav import header
@@ -33,6 +33,20 @@ def marked_snippet(snippet: str) -> str:
     return escape(snippet).replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>")
 
 
+@app.function
+def target_list(items: list, empty: str) -> str:
+    """Targets as an HTML list, each a link where it has a page."""
+    if not items:
+        return f"<p>{escape(empty)}</p>"
+    rows = []
+    for item in items:
+        title = escape(item.title)
+        if item.href:
+            title = f'<a href="{escape(item.href)}">{title}</a>'
+        rows.append(f'<li data-kind="{item.kind}">{item.kind}: {title}</li>')
+    return f"<ul>{''.join(rows)}</ul>"
+
+
 @app.cell(hide_code=True)
 def _():
     mo.md("""
@@ -50,7 +64,10 @@ def _():
     store = Store.open(default_path())
     # Bumped after every write here, so the lists below read the store again.
     get_version, set_version = mo.state(0)
-    return get_version, set_version, store
+    # Bumped when a link is made: only the views of links read again, so
+    # the note being linked stays picked.
+    get_links, set_links = mo.state(0)
+    return get_links, get_version, set_links, set_version, store
 
 
 @app.cell(hide_code=True)
@@ -226,6 +243,80 @@ def _(
 @app.cell(hide_code=True)
 def _():
     mo.md("""
+    ## Notes and what they point at
+
+    A note links to other notes, to lessons, equations, runs and papers;
+    each of those shows the notes that point back at it.
+    """)
+    return
+
+
+@app.cell
+def _(get_version, store):
+    _ = get_version()
+    _notes = {f"{n.id}: {n.title}": n.id for n in store.list_notes(limit=200)}
+    mo.stop(not _notes, mo.md("No notes yet: write one on a passage above."))
+    note_pick = mo.ui.dropdown(_notes, value=next(iter(_notes)), label="note")
+    link_kind = mo.ui.dropdown(
+        list(targets.TARGET_KINDS), value="lesson", label="link it to a"
+    )
+    mo.output.replace(mo.hstack([note_pick, link_kind], justify="start"))
+    return link_kind, note_pick
+
+
+@app.cell
+def _(get_version, link_kind, note_pick, store):
+    _ = get_version()
+    _choices = {
+        t.title: t.ref
+        for t in targets.choices(store, link_kind.value)
+        if not (t.kind == "note" and t.ref == str(note_pick.value))
+    }
+    link_target = mo.ui.dropdown(_choices, label=link_kind.value)
+    link_button = mo.ui.run_button(label="Link")
+    mo.output.replace(mo.hstack([link_target, link_button], justify="start"))
+    return link_button, link_target
+
+
+@app.cell
+def _(link_button, link_kind, link_target, note_pick, set_links, store):
+    mo.stop(not link_button.value)
+    mo.stop(link_target.value is None, mo.md("Pick what to link to."))
+    try:
+        targets.point(store, note_pick.value, link_kind.value, link_target.value)
+        set_links(lambda v: v + 1)
+        _shown = mo.md(f"Linked note {note_pick.value} to {link_kind.value}.")
+    except NeuronError as _error:
+        _shown = mo.callout(mo.md(escape(str(_error))), kind="danger")
+    mo.output.replace(_shown)
+    return
+
+
+@app.cell
+def _(get_links, get_version, note_pick, store):
+    _ = get_version(), get_links()
+    _note = store.get(note_pick.value)
+    _out = targets.links_of(store, _note.id)
+    _back = targets.backlinks_of(store, "note", str(_note.id))
+    mo.output.replace(
+        mo.vstack(
+            [
+                mo.md(f"### {escape(_note.title)}\n\n{_note.body}"),
+                mo.Html(
+                    '<div id="note-links"><b>Points at</b>'
+                    f"{target_list(_out, 'nothing yet')}</div>"
+                    '<div id="note-backlinks"><b>Pointed at by</b>'
+                    f"{target_list(_back, 'no note yet')}</div>"
+                ),
+            ]
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
     ## Search notes and papers
     """)
     return
@@ -284,8 +375,14 @@ def _():
 
 
 @app.cell
-def _(equation_pick):
+def _(equation_pick, get_links, get_version, store):
+    _ = get_version(), get_links()
     _eq = paper.get(equation_pick.value)
+    _lesson = targets.describe(store, "lesson", Path(_eq.lesson).stem)
+    _lesson_link = (
+        f"[{_lesson.title}]({_lesson.href})" if _lesson.href else f"`{_eq.lesson}`"
+    )
+    _notes = targets.backlinks_of(store, "equation", _eq.id)
     _result = _eq.check()
     _code = []
     for _dotted in _eq.code:
@@ -300,9 +397,13 @@ def _(equation_pick):
             mo.md(f"### {_eq.title}\n\n$$\n{_eq.latex}\n$$\n\n{_eq.explanation}"),
             mo.md(
                 f"**Checker: {_status}**\n\n```\n{_result.details}\n```\n\n"
-                f"Code: {', '.join(_code)}  \nLesson: `{_eq.lesson}`"
+                f"Code: {', '.join(_code)}  \nLesson: {_lesson_link}"
             ),
             mo.Html(f'<div id="equation-check">{_status}</div>'),
+            mo.Html(
+                '<div id="equation-notes"><b>Notes on this equation</b>'
+                f"{target_list(_notes, 'none yet: link a note to it above')}</div>"
+            ),
         ]
     )
     return

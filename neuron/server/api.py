@@ -120,6 +120,8 @@ def build_api(db_path: Path | None) -> Starlette:
         record = dataclasses.asdict(note)
         record["links"] = [dataclasses.asdict(x) for x in store.links(note.id)]
         record["backlinks"] = [dataclasses.asdict(x) for x in store.backlinks(note.id)]
+        # What it refers to beyond notes: lessons, equations, runs, documents.
+        record["refs"] = [dataclasses.asdict(x) for x in store.refs(note.id)]
         return record
 
     def search(store: Store, request: Request) -> list:

@@ -135,7 +135,8 @@ def openapi() -> dict[str, Any]:
             },
             "/api/notes/{note}": {
                 "get": {
-                    "summary": "one note, by id or uid, with its links and backlinks",
+                    "summary": "one note, by id or uid, with its links, backlinks and "
+                    "references to lessons, equations, runs and documents",
                     "parameters": [
                         _path(
                             "note",

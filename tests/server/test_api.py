@@ -28,7 +28,7 @@ def test_health_reports_the_schema(client):
     assert health["schema_version"] == health["supported_schema_version"]
 
 
-def test_create_list_show_and_search_notes(client):
+def test_create_list_show_and_search_notes(client, db):
     created = client.post(
         "/notes",
         json={
@@ -45,7 +45,13 @@ def test_create_list_show_and_search_notes(client):
     assert client.get("/notes?tag=other").json() == []
     shown = client.get(f"/notes/{note['id']}").json()
     assert shown["source"]["anchor"] == "3.5"
-    assert shown["links"] == [] and shown["backlinks"] == []
+    assert shown["links"] == [] and shown["backlinks"] == [] and shown["refs"] == []
+    with Store.open(db) as store:
+        store.refer(note["id"], "lesson", "04_embeddings_and_positions")
+    refs = client.get(f"/notes/{note['id']}").json()["refs"]
+    assert [(r["kind"], r["ref"]) for r in refs] == [
+        ("lesson", "04_embeddings_and_positions")
+    ]
 
     hits = client.get("/search", params={"q": "wavelengths"}).json()
     assert [hit["note_id"] for hit in hits] == [note["id"]]

@@ -93,13 +93,20 @@ def test_the_reader_runs_every_cell_on_a_store_with_a_paper(tmp_path: Path):
     with Store.open(home / "neuron.db") as store:
         document = store.import_document(papers / "attention.md", root=papers)
         anchor = store.passages(document.id)[0].anchor
-        store.create(
+        why = store.create(
             "why softmax",
             "weights sum to one",
             source=Source("paper", document.uid, anchor),
         )
+        scale = store.create("why scale", "the variance of q.k grows like d_k")
+        store.link(scale.id, why.id)
+        store.refer(why.id, "equation", "eq1-attention")
 
     outputs = run_headless(REPO / "workbench" / "reader.py", tmp_path, home)
     assert [o for o in outputs if o.get("type") == "error"] == []
     shown = json.dumps(outputs)
     assert "Queries meet keys" in shown and "why softmax" in shown
+    # The newest note is picked: "why scale", pointing at "why softmax".
+    assert f"{why.id}: why softmax" in shown.split("note-links")[1]
+    # The first equation lists the note that refers to it.
+    assert f"{why.id}: why softmax" in shown.split("equation-notes")[1]

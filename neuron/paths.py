@@ -19,6 +19,10 @@ from neuron.curriculum.track import TRACK
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
+#: The port ``neuron`` serves on unless told otherwise; a notebook opened
+#: alone links its header to this address.
+DEFAULT_PORT = 2742
+
 # The five workspaces in the order the header shows them, with the title and
 # the one-line purpose the home page gives each.
 WORKSPACES: tuple[tuple[str, str, str], ...] = (

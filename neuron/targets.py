@@ -50,10 +50,7 @@ def _check_kind(kind: object) -> str:
 
 
 def _href(slug: str) -> str:
-    for entry_slug, _title, href in nav.targets():
-        if entry_slug == slug:
-            return href
-    return ""
+    return nav.href(slug)
 
 
 def choices(store: Store, kind: str, *, limit: int = 200) -> list[Target]:
@@ -161,3 +158,58 @@ def point(store: Store, note_id: int, kind: str, ref: str) -> None:
         store.link(note_id, to_id)
     else:
         store.refer(note_id, kind, ref)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One hit of ``search``: a note, a passage of a paper or a run.
+
+    Attributes:
+        kind: ``"note"``, ``"passage"`` or ``"run"``.
+        title: what a person reads.
+        snippet: the text around the match, the matched words between the
+            markers given to ``search``.
+        href: the page showing it, or ``""``.
+    """
+
+    kind: str
+    title: str
+    snippet: str
+    href: str = ""
+
+
+def search(
+    store: Store,
+    query: str,
+    *,
+    limit: int = 20,
+    before: str = "<b>",
+    after: str = "</b>",
+) -> list[Found]:
+    """One search over notes, papers and runs: the best full-text matches
+    among notes and passages (``Store.search_all``), then the runs whose
+    name or configuration holds every word of the query.
+
+    Raises:
+        InvalidArgumentError: an empty query.
+        QueryError: a query full-text search cannot parse.
+    """
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidArgumentError(f"expected words to search for, got {query!r}")
+    found = [
+        Found(
+            hit.kind,
+            hit.title if hit.kind == "note" else f"{hit.title}, {hit.anchor}",
+            hit.snippet,
+            _href("reader"),
+        )
+        for hit in store.search_all(query, limit=limit, before=before, after=after)
+    ]
+    words = [word.casefold() for word in query.split()]
+    for run in store.list_runs():
+        text = f"{run.name} {run.config}".casefold()
+        if all(word in text for word in words):
+            found.append(
+                Found("run", f"run {run.id}: {run.name}", run.status, _href("codelab"))
+            )
+    return found

@@ -68,3 +68,19 @@ def test_bad_kinds_and_refs_are_refused_and_write_nothing(store):
     with pytest.raises(NotFoundError):
         targets.point(store, a.id, "note", "404")
     assert targets.links_of(store, a.id) == []
+
+
+def test_one_search_finds_notes_passages_and_runs(store, tmp_path):
+    store.create("scaling", "divide the scores by sqrt of d_k")
+    paper_file = tmp_path / "p.md"
+    paper_file.write_text("# Scores\n\nThe scores are scaled.\n", encoding="utf-8")
+    store.import_document(paper_file, root=tmp_path)
+    store.create_run("scores probe", {"layers": 2}, seed=0)
+    store.create_run("other", {"layers": 2}, seed=0)
+
+    found = targets.search(store, "scores")
+
+    assert sorted(f.kind for f in found) == ["note", "passage", "run"]
+    assert [f.title for f in found if f.kind == "run"][0].endswith("scores probe")
+    with pytest.raises(InvalidArgumentError, match="words to search"):
+        targets.search(store, "  ")

@@ -8,16 +8,24 @@ with app.setup:
 
     import marimo as mo
 
-    from neuron import paper, paths
+    from neuron import paper, paths, targets
+    from neuron.errors import NeuronError
     from neuron.store import Store, default_path
     from neuron.store.scheduling import RATINGS
     from neuron.viz.nav import header
+    from neuron.viz.nav import href as nav_href
 
 
 @app.cell(hide_code=True)
 def _():
     mo.output.replace(header("home"))
     return
+
+
+@app.function
+def marked(snippet: str) -> str:
+    """A search snippet as HTML: escaped, but for the <b> around matches."""
+    return escape(snippet).replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>")
 
 
 @app.cell(hide_code=True)
@@ -31,30 +39,6 @@ def _():
     return
 
 
-@app.cell(hide_code=True)
-def _():
-    _found = paths.workspaces()
-    _items = "\n".join(
-        f"- [{page.title}]({paths.url_of(page, 'workspace')}): {page.summary}"
-        for page in _found
-    )
-    mo.md(
-        "## Workspaces\n\n"
-        + (_items or "No workspaces exist yet; they arrive one by one.")
-    )
-    return
-
-
-@app.cell(hide_code=True)
-def _():
-    _found = paths.lessons()
-    _items = "\n".join(
-        f"- [{page.title}]({paths.url_of(page, 'lesson')})" for page in _found
-    )
-    mo.md("## Lessons\n\n" + (_items or "No lessons exist yet."))
-    return
-
-
 @app.cell
 def _():
     store = Store.open(default_path())
@@ -64,6 +48,100 @@ def _():
     # Whether the answer of the card on show has been revealed.
     get_revealed, set_revealed = mo.state(False)
     return get_revealed, get_version, set_revealed, set_version, store
+
+
+@app.cell
+def _():
+    query = mo.ui.text(
+        placeholder="search notes, papers and runs", full_width=True, label="Search"
+    )
+    mo.output.replace(query)
+    return (query,)
+
+
+@app.cell
+def _(query, store):
+    mo.stop(not query.value.strip())
+    try:
+        _found = targets.search(store, query.value, limit=20)
+    except NeuronError as _error:
+        mo.stop(True, mo.callout(mo.md(escape(str(_error))), kind="warn"))
+    _rows = "".join(
+        f"<tr><td>{f.kind}</td><td>"
+        + (
+            f'<a href="{escape(f.href)}">{escape(f.title)}</a>'
+            if f.href
+            else escape(f.title)
+        )
+        + f"</td><td>{marked(f.snippet)}</td></tr>"
+        for f in _found
+    )
+    mo.output.replace(
+        mo.Html(
+            f'<div id="home-search-results"><p>{len(_found)} found</p>'
+            f"<table>{_rows}</table></div>"
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(store):
+    _found = paths.lessons()
+    _done = {}
+    for _row in store.progress():
+        _done.setdefault(_row.lesson, set()).add(_row.item)
+    _finished = sum("finished" in _done.get(page.slug, ()) for page in _found)
+    _items = []
+    for _page in _found:
+        _items_done = _done.get(_page.slug, set())
+        _exercises = sum(item.startswith("exercise:") for item in _items_done)
+        _mark = "✓ " if "finished" in _items_done else ""
+        _extra = f" ({_exercises} exercises done)" if _exercises else ""
+        _items.append(
+            f"- {_mark}[{_page.title}]({nav_href(_page.slug)}): {_page.summary}{_extra}"
+        )
+    _head = f"{_finished} of {len(_found)} lessons finished.\n\n" if _found else ""
+    mo.output.replace(
+        mo.md("## Lessons\n\n" + _head + ("\n".join(_items) or "No lessons exist yet."))
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    _found = paths.workspaces()
+    _items = "\n".join(
+        f"- [{page.title}]({nav_href(page.slug)}): {page.summary}" for page in _found
+    )
+    mo.output.replace(
+        mo.md(
+            "## Workspaces\n\n"
+            + (_items or "No workspaces exist yet; they arrive one by one.")
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(store):
+    _notes = store.list_notes(limit=5)
+    _runs = store.list_runs()
+    _running = [run for run in _runs if run.status == "running"]
+    _recent = [run for run in _runs if run.status != "running"][:5]
+
+    def _run_line(run) -> str:
+        _link = f"[run {run.id}: {escape(run.name)}]({nav_href('codelab')})"
+        return f"- {_link} ({run.status})"
+
+    _lines = ["## Recent notes", ""]
+    _lines += [f"- {note.id}: {escape(note.title)}" for note in _notes] or ["None yet."]
+    _lines += ["", "## Runs", "", f"Running: {len(_running)}", ""]
+    _lines += [_run_line(run) for run in _running + _recent] or ["None yet."]
+    mo.output.replace(
+        mo.Html(f'<div id="home-recent">{mo.md(chr(10).join(_lines)).text}</div>')
+    )
+    return
 
 
 @app.cell(hide_code=True)

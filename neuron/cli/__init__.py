@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from neuron import paths
 from neuron.cli.console import db_path, fail, out
 from neuron.errors import NeuronError
 
@@ -44,7 +45,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-DEFAULT_PORT = 2742
+DEFAULT_PORT = paths.DEFAULT_PORT
 
 DbOption = Annotated[
     Path | None,

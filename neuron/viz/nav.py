@@ -28,7 +28,7 @@ from neuron import paths
 LINK_MODES = ("server", "site")
 LINKS_ENV = "NEURON_LINKS"
 #: Where a lone notebook's header sends the learner.
-DEFAULT_SERVER = "http://127.0.0.1:2718"
+DEFAULT_SERVER = f"http://127.0.0.1:{paths.DEFAULT_PORT}"
 
 _STYLE = """
 <style>
@@ -118,3 +118,12 @@ def header_html(current: str, mode: str | None = None) -> str:
 def header(current: str) -> mo.Html:
     """The header for a notebook's first cell: ``mo.output.replace(header(slug))``."""
     return mo.Html(header_html(current))
+
+
+def href(slug: str, mode: str | None = None) -> str:
+    """Where the header's entry ``slug`` leads; ``""`` when it has none here
+    (a workspace in the static site, or a page that does not exist)."""
+    for entry_slug, _title, target in targets(mode):
+        if entry_slug == slug:
+            return target
+    return ""

@@ -35,7 +35,7 @@ def test_under_the_server_links_are_its_paths(tree, monkeypatch):
         ("/lessons/05_attention/", "05_attention"),
     ]
     # Only the current page is marked.
-    assert html.count('aria-current="page"') == 1
+    assert html.split("</style>")[1].count('aria-current="page"') == 1
     assert 'data-slug="canvas" aria-current="page"' in html
     assert "opened alone" not in html
 

@@ -538,3 +538,50 @@ def _record(result, ratio: float | None, scores: dict) -> dict:
         "ratio_vs_gensim": ratio,
         **scores,
     }
+
+
+@bench.command()
+def startup(
+    repeats: Annotated[int, typer.Option(min=1, help="Cold starts of each.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """From a cold start of `neuron` to a rendered home page, against
+    `marimo run` serving the same home notebook alone.
+
+    Each start is a new server process with an empty store, opened in a new
+    profile of a Chromium already running; the clock stops when the home
+    page's recall count is on screen (every cell has run). Target: under 5 s.
+    """
+    from neuron.errors import NeuronError
+    from neuron.server.bench_startup import bench_startup
+
+    try:
+        with err.status("starting servers and timing the home page..."):
+            result = bench_startup(repeats=repeats)
+    except NeuronError as exc:
+        raise fail(str(exc)) from None
+    record = result.to_dict()
+    if as_json:
+        out.print_json(json.dumps(record))
+        return
+    table = Table(
+        "server",
+        "median to listening ms",
+        "median to rendered home ms",
+        "each start, rendered ms",
+        title=f"cold start to a rendered home page, {repeats} starts each",
+        title_justify="left",
+    )
+    for name, label in (("neuron", "neuron"), ("marimo", "marimo run home.py")):
+        times = record[name]
+        table.add_row(
+            label,
+            f"{times['median_listening_ms']:,.0f}",
+            f"{times['median_rendered_ms']:,.0f}",
+            ", ".join(f"{s['rendered_ms']:,.0f}" for s in times["starts"]),
+        )
+    out.print(table)
+    out.print(
+        f"neuron / marimo run: {record['neuron_vs_marimo_rendered']:.2f}x "
+        "(target: neuron under 5,000 ms)"
+    )

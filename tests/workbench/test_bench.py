@@ -61,3 +61,23 @@ def test_reports_code_lab_answers_and_both_throughputs(neuron_home):
     assert result["direct_tokens_per_second"] > 0
     ratio = result["launched_tokens_per_second"] / result["direct_tokens_per_second"]
     assert result["throughput_ratio"] == pytest.approx(ratio)
+
+
+def test_reports_cold_starts_of_neuron_and_marimo_run(neuron_home):
+    if chromium_path() is None:
+        pytest.skip("no Chromium found: install it (apt-get install chromium)")
+    completed = subprocess.run(
+        [sys.executable, "-m", "neuron.cli", "bench", "startup"]
+        + ["--repeats", "1", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    result = json.loads(completed.stdout)
+
+    for name in ("neuron", "marimo"):
+        (start,) = result[name]["starts"]
+        assert 0 < start["listening_ms"] < start["rendered_ms"] < 120_000
+    assert result["neuron_vs_marimo_rendered"] > 0

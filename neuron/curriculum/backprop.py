@@ -48,7 +48,10 @@ __all__ = [
     "check_softmax",
     "cross_entropy_backward",
     "linear_backward",
+    "latex_matrix",
     "lesson_config",
+    "lesson_parameters",
+    "table_rows",
 ]
 
 
@@ -270,6 +273,38 @@ def lesson_config(norm: str = "pre", activation: str = "gelu") -> TransformerCon
         final_norm=norm == "pre",
         tie_embeddings=True,
     )
+
+
+def lesson_parameters(config: TransformerConfig, seed: int = 0) -> dict:
+    """float64 parameters where every entry matters: GPT-2's initialisation
+    plus normal(0, 0.3) noise, so biases and gains are not 0 and 1 and the
+    matrices are large enough for the gradients to be far from zero."""
+    from neuron.transformer.parameters import init_parameters
+
+    rng = np.random.default_rng(seed)
+    params = init_parameters(config, seed=seed, dtype=np.float64)
+    return {name: p + 0.3 * rng.standard_normal(p.shape) for name, p in params.items()}
+
+
+def table_rows(checks: list[GradientCheck]) -> list[dict[str, str]]:
+    """The checks as rows of text for a table, the numbers in short form."""
+    return [
+        {
+            "gradient": check.gradient,
+            "shape": " x ".join(map(str, check.shape)),
+            "max |hand - autograd|": f"{check.max_abs_diff:.1e}",
+            "max |gradient|": f"{check.max_abs:.3g}",
+        }
+        for check in checks
+    ]
+
+
+def latex_matrix(a, digits: int = 3) -> str:
+    """A vector or matrix as a LaTeX ``bmatrix``, entries rounded to
+    ``digits`` significant digits; a vector is written as one row."""
+    a = np.atleast_2d(np.asarray(a, dtype=np.float64))  # (rows, cols)
+    body = r" \\ ".join(" & ".join(f"{value:.{digits}g}" for value in row) for row in a)
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
 # ---- helpers ---------------------------------------------------------------

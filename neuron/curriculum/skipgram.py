@@ -100,7 +100,7 @@ def autograd_gradients(
     loss = -torch.nn.functional.logsigmoid(sign * s).sum()
     loss.backward()
     return reference.PairGradients(
-        float(loss),
+        float(loss.detach()),
         v.grad.numpy(),  # (D,)
         targets,
         labels,

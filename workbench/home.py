@@ -9,6 +9,7 @@ with app.setup:
     import marimo as mo
 
     from neuron import paper, paths, targets
+    from neuron.curriculum import roadmap
     from neuron.errors import NeuronError
     from neuron.store import Store, default_path
     from neuron.store.scheduling import RATINGS
@@ -88,22 +89,29 @@ def _(query, store):
 @app.cell(hide_code=True)
 def _(store):
     _found = paths.lessons()
-    _done = {}
-    for _row in store.progress():
-        _done.setdefault(_row.lesson, set()).add(_row.item)
-    _finished = sum("finished" in _done.get(page.slug, ()) for page in _found)
+    _where = roadmap.standing(store.progress())
+    _by_slug = {item.slug: item for item in _where.lessons}
+    _week = roadmap.PLAN[_where.current_week - 1]
     _items = []
     for _page in _found:
-        _items_done = _done.get(_page.slug, set())
-        _exercises = sum(item.startswith("exercise:") for item in _items_done)
-        _mark = "✓ " if "finished" in _items_done else ""
-        _extra = f" ({_exercises} exercises done)" if _exercises else ""
+        _item = _by_slug.get(_page.slug)
+        _mark = "✓ " if _item and _item.finished else ""
+        _count = len(_item.exercises) if _item else 0
+        _extra = f" ({_count} exercises done)" if _count else ""
         _items.append(
             f"- {_mark}[{_page.title}]({nav_href(_page.slug)}): {_page.summary}{_extra}"
         )
-    _head = f"{_finished} of {len(_found)} lessons finished.\n\n" if _found else ""
+    _head = (
+        f'<div id="home-progress">{_where.finished_count} of {len(roadmap.TRACK)} '
+        f"lessons finished; week {_week.number} of {len(roadmap.PLAN)} of the plan: "
+        f"{escape(_week.title)}</div>\n\n"
+    )
     mo.output.replace(
-        mo.md("## Lessons\n\n" + _head + ("\n".join(_items) or "No lessons exist yet."))
+        mo.md(
+            "## Lessons\n\n"
+            + (_head if _found else "")
+            + ("\n".join(_items) or "No lessons exist yet.")
+        )
     )
     return
 

@@ -205,3 +205,12 @@ class CheckpointError(NeuronError, ValueError):
 class DivergenceError(NeuronError, ArithmeticError):
     """The training loss became NaN or infinite; the message names the step
     and what usually helps (a lower learning rate, gradient clipping)."""
+
+
+# ---- the static site -----------------------------------------------------
+
+
+class SiteError(NeuronError, RuntimeError):
+    """The static site cannot be written: a lesson's cell raised, a lesson
+    asked for does not exist, or the output folder holds other files; no
+    page of the site is left half-written."""

@@ -2,9 +2,9 @@
 
 ``neuron`` alone starts the workbench server; the subcommands check the
 installation (``doctor``), work with notes (``notes ...``), look at training
-runs (``runs ...``), train a small GPT (``train``) and measure the engine
-(``bench ...``). The library below stays silent; this module is where neuron
-talks to a person.
+runs (``runs ...``), train a small GPT (``train``), measure the engine
+(``bench ...``) and write the lessons as a static site (``export``). The
+library below stays silent; this module is where neuron talks to a person.
 """
 
 from __future__ import annotations
@@ -157,6 +157,7 @@ def serve(
 from neuron.cli.bench import bench  # noqa: E402
 from neuron.cli.data import data  # noqa: E402
 from neuron.cli.doctor import doctor  # noqa: E402
+from neuron.cli.export import export  # noqa: E402
 from neuron.cli.notes import notes  # noqa: E402
 from neuron.cli.runs import runs  # noqa: E402
 from neuron.cli.train import train  # noqa: E402
@@ -167,6 +168,7 @@ app.add_typer(runs, name="runs")
 app.command()(train)
 app.add_typer(bench, name="bench")
 app.add_typer(data, name="data")
+app.command()(export)
 
 
 def main() -> None:

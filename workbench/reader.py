@@ -272,7 +272,7 @@ def _(get_version, link_kind, note_pick, store):
         for t in targets.choices(store, link_kind.value)
         if not (t.kind == "note" and t.ref == str(note_pick.value))
     }
-    link_target = mo.ui.dropdown(_choices, label=link_kind.value)
+    link_target = mo.ui.dropdown(_choices, label=f"which {link_kind.value}")
     link_button = mo.ui.run_button(label="Link")
     mo.output.replace(mo.hstack([link_target, link_button], justify="start"))
     return link_button, link_target

@@ -1,7 +1,11 @@
 import marimo
 
 __generated_with = "0.25.2"
-app = marimo.App(width="full", app_title="Canvas")
+app = marimo.App(
+    width="full",
+    app_title="Canvas",
+    layout_file="layouts/canvas.grid.json",
+)
 
 with app.setup:
     import marimo as mo

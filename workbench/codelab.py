@@ -1,7 +1,11 @@
 import marimo
 
 __generated_with = "0.25.2"
-app = marimo.App(width="full", app_title="Code Lab")
+app = marimo.App(
+    width="full",
+    app_title="Code Lab",
+    layout_file="layouts/codelab.grid.json",
+)
 
 with app.setup:
     import os

@@ -1,7 +1,11 @@
 import marimo
 
 __generated_with = "0.25.2"
-app = marimo.App(width="medium", app_title="Explorer")
+app = marimo.App(
+    width="medium",
+    app_title="Explorer",
+    layout_file="layouts/explorer.grid.json",
+)
 
 with app.setup:
     import marimo as mo

@@ -1,7 +1,11 @@
 import marimo
 
 __generated_with = "0.25.2"
-app = marimo.App(width="medium", app_title="Reader")
+app = marimo.App(
+    width="medium",
+    app_title="Reader",
+    layout_file="layouts/reader.grid.json",
+)
 
 with app.setup:
     from html import escape

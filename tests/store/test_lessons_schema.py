@@ -41,10 +41,10 @@ class TestMigrationSeven:
             assert table_rows(db_path, "reviews") == []
 
     def test_the_rebuilt_tables_keep_their_rules(self, store):
-        sql = store._query_one(
-            "SELECT sql FROM sqlite_master WHERE name = 'reviews'"
-        )["sql"]
-        assert "REFERENCES \"cards\"" in sql or "REFERENCES cards" in sql
+        sql = store._query_one("SELECT sql FROM sqlite_master WHERE name = 'reviews'")[
+            "sql"
+        ]
+        assert 'REFERENCES "cards"' in sql or "REFERENCES cards" in sql
         indexes = {
             row["name"]
             for row in store._query("SELECT name FROM sqlite_master WHERE type='index'")
@@ -54,7 +54,9 @@ class TestMigrationSeven:
 
 class TestLessonCards:
     def test_a_prompt_makes_one_card(self, store):
-        card = store.card_from_lesson("05_attention", "why-sqrt-dk", "Why scale?", "var")
+        card = store.card_from_lesson(
+            "05_attention", "why-sqrt-dk", "Why scale?", "var"
+        )
         again = store.card_from_lesson("05_attention", "why-sqrt-dk", "Other", "x")
         assert again == card
         assert card.kind == "lesson" and card.ref == "05_attention#why-sqrt-dk"
@@ -72,8 +74,12 @@ class TestLessonCards:
 
 class TestProgress:
     def test_done_once_keeps_the_first_time(self, store):
-        first = store.mark_done("01_vectors", "exercise:dot", now="2026-01-01T00:00:00Z")
-        again = store.mark_done("01_vectors", "exercise:dot", now="2026-02-01T00:00:00Z")
+        first = store.mark_done(
+            "01_vectors", "exercise:dot", now="2026-01-01T00:00:00Z"
+        )
+        again = store.mark_done(
+            "01_vectors", "exercise:dot", now="2026-02-01T00:00:00Z"
+        )
         assert again == first and first.done.startswith("2026-01-01")
 
     def test_progress_by_lesson_and_reset(self, store):

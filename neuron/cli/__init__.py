@@ -103,7 +103,7 @@ def serve(
     ] = True,
 ) -> None:
     """Start the workbench server: home, workspaces, lessons and the API."""
-    from neuron.server import build_app, is_loopback
+    from neuron.server import build_app, is_loopback, listening_socket
 
     if not is_loopback(host) and not token:
         raise fail(
@@ -113,13 +113,9 @@ def serve(
     if not 0 <= port <= 65535:
         raise fail(f"expected a port from 0 to 65535, got {port}")
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host.strip("[]"), port))
+        sock = listening_socket(host, port)
     except OSError as exc:
-        sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise fail(
                 f"port {port} on {host} is in use; pick another with --port"
@@ -141,7 +137,7 @@ def serve(
             timeout_graceful_shutdown=5,
         )
     )
-    shown_host = f"[{host}]" if family == socket.AF_INET6 else host
+    shown_host = f"[{host}]" if sock.family == socket.AF_INET6 else host
     server.url = f"http://{shown_host}:{bound_port}/"
     if token:
         server.url += f"?access_token={token}"

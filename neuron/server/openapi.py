@@ -29,14 +29,22 @@ _ID = {
     "description": "a numeric id, as digits",
 }
 _TAG = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_./:+-]{0,40}$"}
+# Every character the store counts as a line break (str.splitlines's), none
+# of which a title, ref or anchor may hold.
+_ONE_LINE = "[^\\n\\r\\x0b\\x0c\\x1c\\x1d\\x1e\\x85\\u2028\\u2029]*$"
 # What POST /api/notes accepts. A title or ref must start with a letter or
-# digit (the store refuses blank ones); a source names what the note is on.
+# digit (the store refuses blank ones) and stay on one line; a source names
+# what the note is on.
 _NEW_NOTE = {
     "type": "object",
     "required": ["title"],
     "additionalProperties": False,
     "properties": {
-        "title": {"type": "string", "pattern": "^[A-Za-z0-9]", "maxLength": 200},
+        "title": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9]" + _ONE_LINE,
+            "maxLength": 200,
+        },
         "body": {"type": "string", "maxLength": 2000},
         "tags": {"type": "array", "maxItems": 5, "items": _TAG},
         "source": {
@@ -48,8 +56,16 @@ _NEW_NOTE = {
                     "type": "string",
                     "enum": [kind for kind in SOURCE_KINDS if kind != "none"],
                 },
-                "ref": {"type": "string", "pattern": "^[A-Za-z0-9]", "maxLength": 100},
-                "anchor": {"type": "string", "maxLength": 50},
+                "ref": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9]" + _ONE_LINE,
+                    "maxLength": 100,
+                },
+                "anchor": {
+                    "type": "string",
+                    "pattern": "^" + _ONE_LINE,
+                    "maxLength": 50,
+                },
             },
         },
     },
@@ -220,7 +236,15 @@ def openapi() -> dict[str, Any]:
                     "summary": "one run with its metrics, checkpoints and samples",
                     "parameters": [
                         _path("run", _ID),
-                        {"name": "metric", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "metric",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "pattern": "^[A-Za-z0-9_]" + _ONE_LINE,
+                                "maxLength": 1000,
+                            },
+                        },
                     ],
                     "responses": _answers(_OBJECT, 400, 404),
                 }

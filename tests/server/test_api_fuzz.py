@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from neuron.server.api import build_api
+from neuron.server.app import api_mount
 from neuron.store import Source, Store
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -47,8 +47,8 @@ def _store_with_one_of_everything() -> Path:
 
 
 # The server mounts this app at /api, which is where the description's
-# paths live; the fuzzer calls the same app through that mount.
-APP = Starlette(routes=[Mount("/api", app=build_api(_store_with_one_of_everything()))])
+# paths live; the fuzzer calls the same app through the server's own mount.
+APP = Starlette(routes=[api_mount(build_api(_store_with_one_of_everything()))])
 SCHEMA = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 
 

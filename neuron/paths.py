@@ -1,4 +1,4 @@
-"""Where neuron finds its notebooks.
+"""Where neuron finds its notebooks, and the text corpora beside them.
 
 The workspaces live in ``workbench/`` and the lessons in ``lessons/``, beside
 the ``neuron`` package in a source checkout (or under ``$NEURON_NOTEBOOKS``,
@@ -18,6 +18,10 @@ from pathlib import Path
 from neuron.curriculum.track import TRACK
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: Names a folder of ``.txt`` corpora (or one text file), overriding the
+#: shared one.
+CORPORA_ENV = "NEURON_CORPORA"
 
 #: The port ``neuron`` serves on unless told otherwise; a notebook opened
 #: alone links its header to this address.
@@ -119,3 +123,23 @@ def url_of(page: Page, kind: str) -> str:
     if kind == "lesson":
         return f"/lessons/{page.slug}/"
     raise ValueError(f"expected kind 'workspace' or 'lesson', got {kind!r}")
+
+
+def shared_dir() -> Path | None:
+    """The ``shared/`` folder beside a source checkout (public-domain corpora
+    and papers), or None where there is none, as in an installed wheel."""
+    folder = PACKAGE_DIR.parent.parent / "shared"
+    return folder if folder.is_dir() else None
+
+
+def corpora() -> Path | None:
+    """Where the text corpora are: ``$NEURON_CORPORA`` when it is set (a
+    folder of ``.txt`` files, or one file), else ``shared/corpora`` beside a
+    source checkout; None when that place does not exist."""
+    explicit = os.environ.get(CORPORA_ENV)
+    if explicit:
+        chosen = Path(explicit).expanduser()
+        return chosen if chosen.exists() else None
+    shared = shared_dir()
+    folder = shared / "corpora" if shared is not None else None
+    return folder if folder is not None and folder.is_dir() else None

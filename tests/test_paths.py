@@ -51,3 +51,24 @@ def test_url_of_rejects_an_unknown_kind(tmp_path):
     assert paths.url_of(page, "workspace") == "/x/"
     with pytest.raises(ValueError, match="expected kind 'workspace' or 'lesson'"):
         paths.url_of(page, "chapter")
+
+
+def test_corpora_come_from_the_environment_else_the_shared_folder(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv(paths.CORPORA_ENV, raising=False)
+    shared = paths.PACKAGE_DIR.parent.parent / "shared"
+    if shared.is_dir():
+        assert paths.shared_dir() == shared
+        expected = shared / "corpora"
+        assert paths.corpora() == (expected if expected.is_dir() else None)
+    else:
+        assert paths.shared_dir() is None and paths.corpora() is None
+
+    one_file = tmp_path / "words.txt"
+    one_file.write_text("a few words\n")
+    for chosen in (tmp_path, one_file):
+        monkeypatch.setenv(paths.CORPORA_ENV, str(chosen))
+        assert paths.corpora() == chosen
+    monkeypatch.setenv(paths.CORPORA_ENV, str(tmp_path / "nowhere"))
+    assert paths.corpora() is None

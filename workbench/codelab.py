@@ -9,12 +9,11 @@ app = marimo.App(
 
 with app.setup:
     import os
-    from pathlib import Path
 
     import marimo as mo
     import polars as pl
 
-    import neuron
+    from neuron import paths
     from neuron.errors import NeuronError
     from neuron.lab import (
         GptJob,
@@ -40,8 +39,6 @@ with app.setup:
     from neuron.viz.lab import labelled, run_charts
     from neuron.viz.nav import header
 
-    # The shared corpora sit beside the repository, when it is checked out.
-    CORPORA = Path(neuron.__file__).resolve().parent.parent.parent / "shared/corpora"
     CURVE_METRICS = ["loss", "val_loss", "lr", "alpha"]
     CURVE_METRICS += ["tokens_per_second", "words_per_second"]
     # Points drawn per run and metric; longer runs are thinned evenly.
@@ -56,9 +53,11 @@ def _():
 
 @app.function
 def corpus_file(name: str) -> str:
-    """The shared corpus ``name`` when it exists, else "" (type a path)."""
-    path = CORPORA / name
-    return str(path) if path.is_file() else ""
+    """The corpus ``name`` (``neuron.paths.corpora``) when it exists, else ""
+    (type a path)."""
+    folder = paths.corpora()
+    path = folder / name if folder is not None and folder.is_dir() else None
+    return str(path) if path is not None and path.is_file() else ""
 
 
 @app.function

@@ -13,16 +13,13 @@ with app.setup:
 
     import marimo as mo
 
-    import neuron
-    from neuron import capstone, paper, targets
+    from neuron import capstone, paper, paths, targets
     from neuron.errors import NeuronError
     from neuron.store import Source, Store, default_path
     from neuron.viz.nav import header
 
     # Passages shown at once; a slider pages through longer documents.
     PAGE = 25
-    # The shared corpora sit beside the repository, when it is checked out.
-    SHARED = Path(neuron.__file__).resolve().parent.parent.parent / "shared"
 
 
 @app.cell(hide_code=True)
@@ -88,7 +85,7 @@ def _():
 @app.cell
 def _():
     folder = mo.ui.text(
-        value=str(SHARED if SHARED.is_dir() else Path.home()),
+        value=str(paths.shared_dir() or Path.home()),
         label="folder",
         full_width=True,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -381,11 +380,7 @@ def _attention_table(records: list[dict], title: str) -> Table:
 
 def _default_corpus() -> Path | None:
     """$NEURON_CORPORA, else the shared corpora beside a source checkout."""
-    explicit = os.environ.get("NEURON_CORPORA")
-    if explicit:
-        return Path(explicit) if Path(explicit).exists() else None
-    shared = paths.PACKAGE_DIR.parent.parent / "shared" / "corpora"
-    return shared if shared.is_dir() else None
+    return paths.corpora()
 
 
 @bench.command()

@@ -12,7 +12,6 @@ result says where its text came from, so a lesson can tell the learner.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +30,7 @@ __all__ = [
     "lesson_sentences",
 ]
 
-#: Names a folder of ``.txt`` corpora, overriding the shared one.
-CORPORA_ENV = "NEURON_CORPORA"
+CORPORA_ENV = paths.CORPORA_ENV
 
 
 @dataclass(frozen=True)
@@ -59,12 +57,8 @@ class LessonText:
 def corpora_dir() -> Path | None:
     """The folder of corpora: ``$NEURON_CORPORA`` when set, else
     ``shared/corpora`` beside a source checkout; None when neither exists."""
-    explicit = os.environ.get(CORPORA_ENV)
-    if explicit:
-        folder = Path(explicit).expanduser()
-        return folder if folder.is_dir() else None
-    shared = paths.PACKAGE_DIR.parent.parent / "shared" / "corpora"
-    return shared if shared.is_dir() else None
+    found = paths.corpora()
+    return found if found is not None and found.is_dir() else None
 
 
 def corpus_file(name: str) -> Path | None:

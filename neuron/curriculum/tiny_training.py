@@ -10,7 +10,6 @@ CPU, with nothing written to disk or to the store.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -130,11 +129,8 @@ def train_characters(
 
 
 def _corpus_candidates() -> list[Path]:
-    explicit = os.environ.get("NEURON_CORPORA")
-    if explicit:
-        return [Path(explicit)] if Path(explicit).exists() else []
-    shared = paths.PACKAGE_DIR.parent.parent / "shared" / "corpora"
-    return [shared] if shared.is_dir() else []
+    found = paths.corpora()
+    return [] if found is None else [found]
 
 
 def _read(path: Path, max_chars: int) -> str:

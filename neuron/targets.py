@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from neuron import paper, paths
-from neuron.errors import InvalidArgumentError
+from neuron.errors import InvalidArgumentError, NotFoundError
 from neuron.viz import nav
 
 if TYPE_CHECKING:
@@ -53,6 +53,20 @@ def _href(slug: str) -> str:
     return nav.href(slug)
 
 
+def _note(note) -> Target:
+    return Target("note", str(note.id), f"{note.id}: {note.title}")
+
+
+def _run(run) -> Target:
+    return Target(
+        "run", str(run.id), f"run {run.id}: {run.name} ({run.status})", _href("codelab")
+    )
+
+
+def _document(document) -> Target:
+    return Target("document", document.uid, document.title, _href("reader"))
+
+
 def choices(store: Store, kind: str, *, limit: int = 200) -> list[Target]:
     """The targets of one kind a note could point at, newest first where
     the kind has an order in time.
@@ -62,10 +76,7 @@ def choices(store: Store, kind: str, *, limit: int = 200) -> list[Target]:
     """
     kind = _check_kind(kind)
     if kind == "note":
-        return [
-            Target("note", str(n.id), f"{n.id}: {n.title}")
-            for n in store.list_notes(limit=limit)
-        ]
+        return [_note(n) for n in store.list_notes(limit=limit)]
     if kind == "lesson":
         return [
             Target("lesson", page.slug, page.title, _href(page.slug))
@@ -77,31 +88,33 @@ def choices(store: Store, kind: str, *, limit: int = 200) -> list[Target]:
             for eq in paper.EQUATIONS
         ]
     if kind == "run":
-        return [
-            Target(
-                "run",
-                str(run.id),
-                f"run {run.id}: {run.name} ({run.status})",
-                _href("codelab"),
-            )
-            for run in store.list_runs()[:limit]
-        ]
-    return [
-        Target("document", doc.uid, doc.title, _href("reader"))
-        for doc in store.list_documents(limit=limit)
-    ]
+        return [_run(run) for run in store.list_runs()[:limit]]
+    return [_document(doc) for doc in store.list_documents(limit=limit)]
 
 
 def describe(store: Store, kind: str, ref: str) -> Target:
     """Name one target; a target that is gone says so in its title.
 
+    Notes and runs are read by id, however many the store holds; lessons,
+    equations and documents (a few dozen at most) are looked up in their
+    list.
+
     Raises:
         InvalidArgumentError: an unknown kind.
     """
     kind = _check_kind(kind)
-    for target in choices(store, kind, limit=10_000):
-        if target.ref == ref:
-            return target
+    if kind in ("note", "run"):
+        try:
+            if kind == "note":
+                return _note(store.get(int(ref)))
+            return _run(store.get_run(int(ref)))
+        except (ValueError, NotFoundError):
+            pass
+    else:
+        limit = None if kind == "document" else 200
+        for target in choices(store, kind, limit=limit):
+            if target.ref == ref:
+                return target
     return Target(kind, ref, f"{kind} {ref} (gone)")
 
 

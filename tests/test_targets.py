@@ -51,6 +51,22 @@ def test_a_target_that_is_gone_says_so(store):
     assert targets.links_of(store, a.id)[0].title == "run 99 (gone)"
 
 
+def test_describe_names_each_kind_by_its_key(store):
+    # Read by key, not found in a list of the newest: the first of 250
+    # notes is named, as is a run; what does not exist is gone.
+    first = store.create("the first note", "")
+    for number in range(249):
+        store.create(f"note {number}", "")
+    run = store.create_run("tiny", {"layers": 1}, seed=0)
+    assert targets.describe(store, "note", str(first.id)).title == (
+        f"{first.id}: the first note"
+    )
+    assert targets.describe(store, "run", str(run.id)).title.startswith("run ")
+    assert targets.describe(store, "lesson", "05_attention").href
+    for kind, ref in [("note", "9999"), ("note", "x"), ("lesson", "99_none")]:
+        assert targets.describe(store, kind, ref).title == f"{kind} {ref} (gone)"
+
+
 def test_choices_list_the_equations_and_notes(store):
     note = store.create("n", "")
     assert [t.ref for t in targets.choices(store, "equation")] == [

@@ -9,12 +9,19 @@ with app.setup:
     import marimo as mo
     import numpy as np
 
-    from neuron.curriculum import Prompt, check_number, lesson, make_cards, record
+    from neuron.curriculum import Prompt, check_number, lesson, record
     from neuron.curriculum.roadmap import DOMAINS, PLAN, standing
     from neuron.softmax import log_softmax
     from neuron.store import Store, default_path
     from neuron.transformer.config import TransformerConfig
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header, targets
 
     LESSON = "00_roadmap"
@@ -243,7 +250,7 @@ def _():
 
 @app.cell
 def _():
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(cards_button)
     return (cards_button,)
 
@@ -251,14 +258,13 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(mo.md(f"{_made} new recall cards (of {len(prompts)} prompts)."))
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish_button = mo.ui.run_button(label="Mark this lesson finished")
+    finish_button = finish_lesson_button()
     mo.output.replace(finish_button)
     return (finish_button,)
 
@@ -266,8 +272,7 @@ def _():
 @app.cell
 def _(finish_button, store):
     mo.stop(not finish_button.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("The roadmap is marked finished."))
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

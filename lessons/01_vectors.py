@@ -7,9 +7,16 @@ with app.setup:
     import marimo as mo
     import numpy as np
 
-    from neuron.curriculum import Prompt, check_array, check_number, make_cards, record
+    from neuron.curriculum import Prompt, check_array, check_number, record
     from neuron.store import Store, default_path
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
     from neuron.widgets import VectorPair, relations
 
@@ -402,7 +409,7 @@ def _():
             "one per coordinate.",
         ),
     ]
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(mo.vstack([prompts_view(prompts), cards_button]))
     return cards_button, prompts
 
@@ -410,16 +417,13 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(
-        mo.md(f"Made {_made} new recall card{'s' if _made != 1 else ''}.")
-    )
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish_button = mo.ui.run_button(label="Mark this lesson finished")
+    finish_button = finish_lesson_button()
     mo.output.replace(finish_button)
     return (finish_button,)
 
@@ -427,8 +431,7 @@ def _():
 @app.cell
 def _(finish_button, store):
     mo.stop(not finish_button.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("Lesson 1 marked finished. Next: word2vec."))
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

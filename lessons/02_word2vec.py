@@ -8,7 +8,7 @@ with app.setup:
     import marimo as mo
     import numpy as np
 
-    from neuron.curriculum import Prompt, check_array, check_number, make_cards, record
+    from neuron.curriculum import Prompt, check_array, check_number, record
     from neuron.curriculum.corpora import (
         LessonText,
         generated_sentences,
@@ -24,7 +24,14 @@ with app.setup:
     from neuron.embeddings.drift import drift
     from neuron.store import Store, default_path
     from neuron.viz.embeddings import drift_chart
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
     from neuron.word2vec import Word2Vec, reference
 
@@ -581,7 +588,7 @@ def _():
             r"$W_{out}$ gives a known start.",
         ),
     ]
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(mo.vstack([prompts_view(prompts), cards_button]))
     return cards_button, prompts
 
@@ -589,16 +596,13 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(
-        mo.md(f"Made {_made} new recall card{'s' if _made != 1 else ''}.")
-    )
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish_button = mo.ui.run_button(label="Mark this lesson finished")
+    finish_button = finish_lesson_button()
     mo.output.replace(finish_button)
     return (finish_button,)
 
@@ -606,8 +610,7 @@ def _():
 @app.cell
 def _(finish_button, store):
     mo.stop(not finish_button.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("Lesson 2 marked finished. Next: tokenisation."))
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

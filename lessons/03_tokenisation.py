@@ -7,11 +7,18 @@ with app.setup:
     import marimo as mo
     import polars as pl
 
-    from neuron.curriculum import Prompt, check_number, make_cards, record
+    from neuron.curriculum import Prompt, check_number, record
     from neuron.store import Store, default_path
     from neuron.text import ByteBPE
     from neuron.text.bpe_steps import merge_steps, pair_counts, pieces, truncated
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
 
     LESSON = "03_tokenisation"
@@ -382,7 +389,7 @@ def _():
             "layer, and rarer tokens with fewer examples to learn from.",
         ),
     ]
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(mo.vstack([prompts_view(prompts), cards_button]))
     return cards_button, prompts
 
@@ -390,16 +397,13 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(
-        mo.md(f"Made {_made} new recall card{'s' if _made != 1 else ''}.")
-    )
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish_button = mo.ui.run_button(label="Mark this lesson finished")
+    finish_button = finish_lesson_button()
     mo.output.replace(finish_button)
     return (finish_button,)
 
@@ -407,10 +411,7 @@ def _():
 @app.cell
 def _(finish_button, store):
     mo.stop(not finish_button.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(
-        mo.md("Lesson 3 marked finished. Next: embeddings and positions.")
-    )
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

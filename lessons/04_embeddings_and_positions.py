@@ -21,16 +21,24 @@ with app.setup:
         Verdict,
         check_array,
         check_number,
-        make_cards,
         record,
     )
+    from neuron.curriculum.equations import verdict_of
     from neuron.paper.positions import RELATIVE_POSITIONS, frequencies, offset_matrix
     from neuron.store import Store, default_path
     from neuron.transformer.config import TransformerConfig
     from neuron.transformer.layers import sinusoidal_positions
     from neuron.viz import attention as viz
     from neuron.viz.distributions import line_chart
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        code_exercise,
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
 
     LESSON = "04_embeddings_and_positions"
@@ -520,34 +528,17 @@ def _():
 
 @app.cell
 def _():
-    code_answer = mo.ui.code_editor(value="", language="python", label="PE(pos)")
-    code_button = mo.ui.run_button(label="Check my code")
-    mo.output.replace(
-        mo.vstack(
-            [
-                mo.plain_text(capstone.exercise("positional-encoding").prompt()),
-                code_answer,
-                code_button,
-            ]
-        )
-    )
+    code_answer, code_button, _view = code_exercise("positional-encoding", "PE(pos)")
+    mo.output.replace(_view)
     return code_answer, code_button
 
 
 @app.cell
 def _(code_answer, code_button, store):
     mo.stop(not code_button.value)
-    _report = capstone.check_answer("positional-encoding", code_answer.value)
-    if _report.passed:
-        _verdict = Verdict(
-            True, f"Correct: every property holds ({_report.seconds:.1f} s)."
-        )
-    elif _report.error:
-        _verdict = Verdict(False, f"Not run: {_report.error}")
-    else:
-        _verdict = Verdict(
-            False, "\n\n".join(f"**{f.name}**: {f.message}" for f in _report.failures)
-        )
+    _verdict = verdict_of(
+        capstone.check_answer("positional-encoding", code_answer.value)
+    )
     record(store, LESSON, "encoding-code", _verdict)
     mo.output.replace(verdict_view(_verdict))
     return
@@ -606,7 +597,7 @@ def _():
             "does not dominate it.",
         ),
     ]
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(mo.vstack([prompts_view(prompts), cards_button]))
     return cards_button, prompts
 
@@ -614,25 +605,21 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(
-        mo.md(f"Made {_made} new recall cards ({len(prompts) - _made} existed).")
-    )
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish = mo.ui.run_button(label="Mark this lesson finished")
-    mo.output.replace(finish)
-    return (finish,)
+    finish_button = finish_lesson_button()
+    mo.output.replace(finish_button)
+    return (finish_button,)
 
 
 @app.cell
-def _(finish, store):
-    mo.stop(not finish.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("Lesson 4 marked finished. Next: attention."))
+def _(finish_button, store):
+    mo.stop(not finish_button.value)
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

@@ -22,9 +22,9 @@ with app.setup:
         Verdict,
         check_array,
         check_number,
-        make_cards,
         record,
     )
+    from neuron.curriculum.equations import verdict_of
     from neuron.paper.attention import MULTI_HEAD
     from neuron.paper.feed_forward import FEED_FORWARD, feed_forward
     from neuron.paper.model_size import PARAMETER_COUNTS
@@ -35,7 +35,15 @@ with app.setup:
     from neuron.transformer.parameters import parameter_shapes
     from neuron.viz import attention as viz
     from neuron.viz.distributions import line_chart
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        code_exercise,
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
 
     LESSON = "06_transformer_block"
@@ -462,30 +470,15 @@ def _():
 
 @app.cell
 def _():
-    code_answer = mo.ui.code_editor(value="", language="python", label="FFN(x)")
-    code_button = mo.ui.run_button(label="Check my code")
-    mo.output.replace(
-        mo.vstack(
-            [mo.plain_text(capstone.exercise("ffn").prompt()), code_answer, code_button]
-        )
-    )
+    code_answer, code_button, _view = code_exercise("ffn", "FFN(x)")
+    mo.output.replace(_view)
     return code_answer, code_button
 
 
 @app.cell
 def _(code_answer, code_button, store):
     mo.stop(not code_button.value)
-    _report = capstone.check_answer("ffn", code_answer.value)
-    if _report.passed:
-        _verdict = Verdict(
-            True, f"Correct: every property holds ({_report.seconds:.1f} s)."
-        )
-    elif _report.error:
-        _verdict = Verdict(False, f"Not run: {_report.error}")
-    else:
-        _verdict = Verdict(
-            False, "\n\n".join(f"**{f.name}**: {f.message}" for f in _report.failures)
-        )
+    _verdict = verdict_of(capstone.check_answer("ffn", code_answer.value))
     record(store, LESSON, "ffn-code", _verdict)
     mo.output.replace(verdict_view(_verdict))
     return
@@ -678,7 +671,7 @@ def _():
             "norms). For $d = 512$, $f = 2048$: 3,152,384.",
         ),
     ]
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(mo.vstack([prompts_view(prompts), cards_button]))
     return cards_button, prompts
 
@@ -686,25 +679,21 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(
-        mo.md(f"Made {_made} new recall cards ({len(prompts) - _made} existed).")
-    )
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish = mo.ui.run_button(label="Mark this lesson finished")
-    mo.output.replace(finish)
-    return (finish,)
+    finish_button = finish_lesson_button()
+    mo.output.replace(finish_button)
+    return (finish_button,)
 
 
 @app.cell
-def _(finish, store):
-    mo.stop(not finish.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("Lesson 6 marked finished. Next: backpropagation by hand."))
+def _(finish_button, store):
+    mo.stop(not finish_button.value)
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

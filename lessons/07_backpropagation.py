@@ -13,13 +13,19 @@ with app.setup:
         backprop,
         check_array,
         check_number,
-        make_cards,
         record,
     )
     from neuron.softmax.reference import softmax
     from neuron.store import Store, default_path
     from neuron.transformer.layers import layer_norm_backward
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
 
     LESSON = "07_backpropagation"
@@ -751,7 +757,7 @@ def _():
             "on b.",
         ),
     ]
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(
         mo.vstack(
             [mo.md("## Explain it from memory"), prompts_view(prompts), cards_button]
@@ -763,16 +769,13 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(
-        mo.md(f"Made {_made} new recall cards ({len(prompts) - _made} existed).")
-    )
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish_button = mo.ui.run_button(label="Mark this lesson finished")
+    finish_button = finish_lesson_button()
     mo.output.replace(finish_button)
     return (finish_button,)
 
@@ -780,8 +783,7 @@ def _():
 @app.cell
 def _(finish_button, store):
     mo.stop(not finish_button.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("Lesson 7 is marked finished."))
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

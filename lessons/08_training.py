@@ -14,7 +14,6 @@ with app.setup:
         check_array,
         check_number,
         information,
-        make_cards,
         optimisers,
         record,
     )
@@ -23,7 +22,14 @@ with app.setup:
     from neuron.store import Store, default_path
     from neuron.transformer.schedule import paper_lr
     from neuron.viz import training as charts
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
 
     LESSON = "08_training"
@@ -753,7 +759,7 @@ def _():
             "post-LN gradients are large at first, so full steps can diverge.",
         ),
     ]
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(
         mo.vstack(
             [mo.md("## Explain it from memory"), prompts_view(prompts), cards_button]
@@ -765,16 +771,13 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(
-        mo.md(f"Made {_made} new recall cards ({len(prompts) - _made} existed).")
-    )
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish_button = mo.ui.run_button(label="Mark this lesson finished")
+    finish_button = finish_lesson_button()
     mo.output.replace(finish_button)
     return (finish_button,)
 
@@ -782,8 +785,7 @@ def _():
 @app.cell
 def _(finish_button, store):
     mo.stop(not finish_button.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("Lesson 8 is marked finished."))
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

@@ -9,11 +9,18 @@ with app.setup:
 
     from neuron import engine
     from neuron.attention import attention_forward, flash_attention_forward
-    from neuron.curriculum import Prompt, check_number, make_cards, numerics, record
+    from neuron.curriculum import Prompt, check_number, numerics, record
     from neuron.softmax import softmax
     from neuron.store import Store, default_path
     from neuron.viz.attention import HEATMAP_CSS, heatmap_html
-    from neuron.viz.lesson import prompts_view, verdict_view
+    from neuron.viz.lesson import (
+        finish_lesson_button,
+        finished_view,
+        made_cards_view,
+        prompts_view,
+        recall_cards_button,
+        verdict_view,
+    )
     from neuron.viz.nav import header
 
     LESSON = "09_numerics"
@@ -601,7 +608,7 @@ def _():
 
 @app.cell
 def _():
-    cards_button = mo.ui.run_button(label="Make recall cards")
+    cards_button = recall_cards_button()
     mo.output.replace(cards_button)
     return (cards_button,)
 
@@ -609,14 +616,13 @@ def _():
 @app.cell
 def _(cards_button, prompts, store):
     mo.stop(not cards_button.value)
-    _made = make_cards(store, LESSON, prompts)
-    mo.output.replace(mo.md(f"{_made} new recall cards (of {len(prompts)} prompts)."))
+    mo.output.replace(made_cards_view(store, LESSON, prompts))
     return
 
 
 @app.cell
 def _():
-    finish_button = mo.ui.run_button(label="Mark this lesson finished")
+    finish_button = finish_lesson_button()
     mo.output.replace(finish_button)
     return (finish_button,)
 
@@ -624,8 +630,7 @@ def _():
 @app.cell
 def _(finish_button, store):
     mo.stop(not finish_button.value)
-    store.mark_done(LESSON, "finished")
-    mo.output.replace(mo.md("Lesson 9 marked finished."))
+    mo.output.replace(finished_view(store, LESSON))
     return
 
 

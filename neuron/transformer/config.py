@@ -6,7 +6,14 @@ and answers, from those numbers alone, the questions a researcher asks
 before building one: how many parameters, how many FLOPs per token, how many
 bytes to train it, how large its key/value cache grows. Nothing here
 allocates a tensor; every answer is a formula, written out in the docstring
-of the method that computes it.
+of the method that gives it.
+
+This module holds the dataclass: its fields and their validation, the known
+models, and conversion to and from plain dicts. The arithmetic behind the
+accounting methods lives in ``neuron.transformer.accounting`` (plain
+functions of a config, which the methods call), the reading of Hugging Face
+``config.json`` files in ``neuron.transformer.hf_config``, and the argument
+checks both share in ``neuron.transformer.checks``.
 
 Three kinds are described:
 
@@ -22,39 +29,36 @@ Three kinds are described:
 Legend (used in the formulas below):
     V  vocab_size     P  context (positions)   d  d_model     f  d_ff
     L  layers         a  heads                 b  batch       s  sequence length
-    N  parameter_count()
+    e  bytes per element of the dtype          N  parameter_count()
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
 from neuron.errors import InvalidArgumentError
+from neuron.transformer import accounting
+from neuron.transformer.accounting import DTYPE_BYTES, OPTIMIZER_BUFFERS
+from neuron.transformer.checks import check_bool, check_choice, check_int, check_real
+from neuron.transformer.hf_config import hf_fields
+
+__all__ = [
+    "ACTIVATIONS",
+    "DTYPE_BYTES",
+    "KINDS",
+    "NORMS",
+    "OPTIMIZER_BUFFERS",
+    "POSITIONALS",
+    "TransformerConfig",
+]
 
 KINDS = ("decoder", "encoder", "encoder-decoder")
 ACTIVATIONS = ("gelu", "relu", "gelu_tanh")
 NORMS = ("pre", "post")
 POSITIONALS = ("learned", "sinusoidal")
-
-# Bytes per element of the dtypes that memory() and kv_cache_bytes() accept.
-DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
-
-# Float32 buffers an optimizer keeps per parameter (Adam: first and second
-# moments; SGD with momentum: one velocity; plain SGD: none).
-OPTIMIZER_BUFFERS = {"adamw": 2, "adam": 2, "sgd_momentum": 1, "sgd": 0}
-
-# Hugging Face activation names and the function each one computes.
-_HF_ACTIVATIONS = {
-    "gelu": "gelu",
-    "gelu_new": "gelu_tanh",
-    "gelu_pytorch_tanh": "gelu_tanh",
-    "relu": "relu",
-}
-_HF_FAMILIES = {"gpt2": "gpt2", "bert": "bert", "roberta": "bert"}
 
 _BOOL_FIELDS = ("tie_embeddings", "bias", "embedding_norm", "final_norm", "pooler")
 
@@ -118,18 +122,18 @@ class TransformerConfig:
     def __post_init__(self) -> None:
         # Types and ranges one field at a time; integers and floats are
         # stored as plain Python numbers so that to_dict() is JSON-safe.
-        _check_choice("kind", self.kind, KINDS)
+        check_choice("kind", self.kind, KINDS)
         for name in ("vocab_size", "context", "d_model", "heads", "layers", "d_ff"):
-            object.__setattr__(self, name, _check_int(name, getattr(self, name), 1))
-        types = _check_int("type_vocab_size", self.type_vocab_size, 0)
+            object.__setattr__(self, name, check_int(name, getattr(self, name), 1))
+        types = check_int("type_vocab_size", self.type_vocab_size, 0)
         object.__setattr__(self, "type_vocab_size", types)
-        _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_choice("norm", self.norm, NORMS)
-        _check_choice("positional", self.positional, POSITIONALS)
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("norm", self.norm, NORMS)
+        check_choice("positional", self.positional, POSITIONALS)
         for name in _BOOL_FIELDS:
-            _check_bool(name, getattr(self, name))
+            check_bool(name, getattr(self, name))
         for name in ("layer_norm_eps", "dropout"):
-            object.__setattr__(self, name, _check_real(name, getattr(self, name)))
+            object.__setattr__(self, name, check_real(name, getattr(self, name)))
 
         # Rules that tie fields together.
         self._check_consistency()
@@ -357,89 +361,7 @@ class TransformerConfig:
             NotImplementedError: the family or a feature of it (relative
                 positions, an unknown activation) is not supported.
         """
-        if not isinstance(config, Mapping):
-            raise InvalidArgumentError(
-                f"expected a dict parsed from config.json, got "
-                f"{type(config).__name__}; pass json.loads(path.read_text())"
-            )
-        model_type = config.get("model_type")
-        if model_type is None:
-            if "n_embd" in config:
-                model_type = "gpt2"
-            elif "hidden_size" in config:
-                model_type = "bert"
-        if model_type not in _HF_FAMILIES:
-            raise NotImplementedError(
-                f"expected model_type in {', '.join(sorted(_HF_FAMILIES))}, got "
-                f"{model_type!r}; only the GPT-2 and BERT families can be read"
-            )
-        if _HF_FAMILIES[model_type] == "gpt2":
-            return cls._from_hf_gpt2(config)
-        return cls._from_hf_bert(config, model_type)
-
-    @classmethod
-    def _from_hf_gpt2(cls, config: Mapping[str, Any]) -> TransformerConfig:
-        if "n_positions" not in config and "n_ctx" in config:
-            config = {**config, "n_positions": config["n_ctx"]}
-        need = ("vocab_size", "n_positions", "n_embd", "n_head", "n_layer")
-        _require_keys(config, need, "gpt2")
-        width = config["n_embd"]
-        inner = config.get("n_inner")
-        return cls(
-            kind="decoder",
-            vocab_size=config["vocab_size"],
-            context=config["n_positions"],
-            d_model=width,
-            heads=config["n_head"],
-            layers=config["n_layer"],
-            d_ff=4 * width if inner is None else inner,
-            activation=_hf_activation(config.get("activation_function", "gelu_new")),
-            norm="pre",
-            positional="learned",
-            tie_embeddings=config.get("tie_word_embeddings", True),
-            final_norm=True,
-            layer_norm_eps=config.get("layer_norm_epsilon", 1e-5),
-            dropout=config.get("resid_pdrop", 0.1),
-        )
-
-    @classmethod
-    def _from_hf_bert(
-        cls, config: Mapping[str, Any], model_type: str
-    ) -> TransformerConfig:
-        need = (
-            "vocab_size",
-            "max_position_embeddings",
-            "hidden_size",
-            "num_attention_heads",
-            "num_hidden_layers",
-            "intermediate_size",
-        )
-        _require_keys(config, need, model_type)
-        positions = config.get("position_embedding_type", "absolute")
-        if positions != "absolute":
-            raise NotImplementedError(
-                f"expected position_embedding_type 'absolute', got {positions!r}; "
-                "relative position embeddings are not described by this config"
-            )
-        return cls(
-            kind="encoder",
-            vocab_size=config["vocab_size"],
-            context=config["max_position_embeddings"],
-            d_model=config["hidden_size"],
-            heads=config["num_attention_heads"],
-            layers=config["num_hidden_layers"],
-            d_ff=config["intermediate_size"],
-            activation=_hf_activation(config.get("hidden_act", "gelu")),
-            norm="post",
-            positional="learned",
-            tie_embeddings=False,
-            type_vocab_size=config.get("type_vocab_size", 2),
-            embedding_norm=True,
-            final_norm=False,
-            pooler=True,
-            layer_norm_eps=config.get("layer_norm_eps", 1e-12),
-            dropout=config.get("hidden_dropout_prob", 0.1),
-        )
+        return cls(**hf_fields(config))
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-safe dict (strings, ints, floats, bools), in
@@ -510,45 +432,12 @@ class TransformerConfig:
             Ordered name -> exact integer count; the values sum to
             ``parameter_count()``.
         """
-        V, P, d, L, f = (
-            self.vocab_size,
-            self.context,
-            self.d_model,
-            self.layers,
-            self.d_ff,
-        )
-        both = self.kind == "encoder-decoder"
-        stacks = 2 if both else 1
-        has_bias = int(self.bias)
-
-        # One block's pieces.
-        attention = 4 * d * d + 4 * d * has_bias
-        feed_forward = 2 * d * f + (f + d) * has_bias
-        norm = d + d * has_bias
-        block_norms = 2 * L * stacks + (L if both else 0)
-
-        # Pieces that exist or not, and how many copies.
-        tables = 2 if both and not self.tie_embeddings else 1
-        learned = self.positional == "learned"
-        untied_head = self.has_output_head and not self.tie_embeddings
-        return {
-            "token_embedding": tables * V * d,
-            "position_embedding": stacks * P * d if learned else 0,
-            "token_type_embedding": self.type_vocab_size * d,
-            "embedding_norm": stacks * norm if self.embedding_norm else 0,
-            "attention": stacks * L * attention,
-            "cross_attention": L * attention if both else 0,
-            "feed_forward": stacks * L * feed_forward,
-            "norms": block_norms * norm,
-            "final_norm": stacks * norm if self.final_norm else 0,
-            "output_head": V * d if untied_head else 0,
-            "pooler": d * d + d * has_bias if self.pooler else 0,
-        }
+        return accounting.parameters(self)
 
     def parameter_count(self) -> int:
         """Total parameters, each shared matrix counted once: the sum of
         ``parameters()``."""
-        return sum(self.parameters().values())
+        return accounting.parameter_count(self)
 
     # ---- compute ---------------------------------------------------------
 
@@ -601,24 +490,7 @@ class TransformerConfig:
             InvalidArgumentError: a flag is not a bool, or context is not
                 an integer >= 1 (or exceeds learned positions).
         """
-        _check_bool("training", training)
-        _check_bool("logits", logits)
-
-        s = self._sequence_length(context)
-        d, L = self.d_model, self.layers
-        both = self.kind == "encoder-decoder"
-
-        block_matrices = 4 * d * d + 2 * d * self.d_ff
-        n_matrix = (2 if both else 1) * L * block_matrices
-        attention_blocks = L
-        if both:
-            n_matrix += L * 4 * d * d
-            attention_blocks = 3 * L
-
-        forward = 2 * n_matrix + 2 * 2 * attention_blocks * s * d
-        if logits and self.has_output_head:
-            forward += 2 * self.vocab_size * d
-        return 3 * forward if training else forward
+        return accounting.flops_per_token(self, training, context, logits=logits)
 
     def model_flops_utilisation(
         self,
@@ -645,10 +517,9 @@ class TransformerConfig:
         Raises:
             InvalidArgumentError: a rate is not a finite positive number.
         """
-        _check_positive_number("tokens_per_second", tokens_per_second)
-        _check_positive_number("peak_flops", peak_flops)
-        per_token = self.flops_per_token(training=True, context=context)
-        return tokens_per_second * per_token / peak_flops
+        return accounting.model_flops_utilisation(
+            self, tokens_per_second, peak_flops, context=context
+        )
 
     # ---- memory ----------------------------------------------------------
 
@@ -708,51 +579,7 @@ class TransformerConfig:
         Raises:
             InvalidArgumentError: an argument is out of range or unknown.
         """
-        batch = _check_int("batch", batch, 1)
-        s = self._sequence_length(context)
-        _check_choice("dtype", dtype, tuple(DTYPE_BYTES))
-        _check_choice("optimizer", optimizer, tuple(OPTIMIZER_BUFFERS))
-        _check_bool("activations", activations)
-        e = DTYPE_BYTES[dtype]
-        n = self.parameter_count()
-
-        buffers = OPTIMIZER_BUFFERS[optimizer] + (1 if e < 4 else 0)
-        result = {
-            "parameters": n * e,
-            "gradients": n * e,
-            "optimizer_state": 4 * n * buffers,
-            "activations": self._activation_bytes(batch, s, e) if activations else 0,
-        }
-        result["total"] = sum(result.values())
-        return result
-
-    def _activation_bytes(self, b: int, s: int, e: int) -> int:
-        # The formula is written out in memory()'s docstring.
-        d, a, f, L = self.d_model, self.heads, self.d_ff, self.layers
-        both = self.kind == "encoder-decoder"
-        stacks = 2 if both else 1
-        dropout = self.dropout > 0
-        sbd = s * b * d
-        scores = a * s * s * b
-        probabilities = scores * (2 if dropout else 1)
-
-        attention = 5 * sbd + probabilities
-        block = attention + (sbd + 2 * s * b * f) + 2 * sbd
-        block_masks = scores + 2 * sbd if dropout else 0
-        total = stacks * L * (block * e + block_masks)
-        if both:
-            cross_masks = scores + sbd if dropout else 0
-            total += L * ((attention + sbd) * e + cross_masks)
-
-        if dropout:
-            total += stacks * sbd
-        if self.embedding_norm:
-            total += stacks * sbd * e
-        if self.final_norm:
-            total += stacks * sbd * e
-        if self.has_output_head:
-            total += sbd * e + 4 * s * b * self.vocab_size
-        return total
+        return accounting.memory(self, batch, context, dtype, optimizer, activations)
 
     def kv_cache_bytes(
         self,
@@ -787,111 +614,14 @@ class TransformerConfig:
             InvalidArgumentError: an argument is out of range or unknown, or
                 source_context is given for a model without cross-attention.
         """
-        batch = _check_int("batch", batch, 1)
-        s = self._sequence_length(context)
-        _check_choice("dtype", dtype, tuple(DTYPE_BYTES))
-        both = self.kind == "encoder-decoder"
-        if source_context is not None and not both:
-            raise InvalidArgumentError(
-                f"expected source_context=None for kind={self.kind!r} (only an "
-                f"encoder-decoder has a source), got {source_context!r}"
-            )
-        if self.kind == "encoder":
-            return 0
-        source = 0
-        if both:
-            source = (
-                s if source_context is None else self._sequence_length(source_context)
-            )
-        per_token = 2 * self.layers * batch * self.d_model * DTYPE_BYTES[dtype]
-        return per_token * (s + source)
-
-    def _sequence_length(self, context: int | None) -> int:
-        if context is None:
-            return self.context
-        context = _check_int("context", context, 1)
-        if self.positional == "learned" and context > self.context:
-            raise InvalidArgumentError(
-                f"expected context <= {self.context} (the model's learned "
-                f"positions), got {context}; use a shorter sequence"
-            )
-        return context
+        return accounting.kv_cache_bytes(
+            self, batch, context, dtype, source_context=source_context
+        )
 
 
 # ---- validation helpers ------------------------------------------------
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    """``value`` as a Python int, if it is an integer (NumPy's included, bool
-    excluded) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidArgumentError(
-            f"expected {name} to be an integer >= {minimum}, got {value!r} "
-            f"({type(value).__name__}); pass a whole number"
-        )
-    if value < minimum:
-        raise InvalidArgumentError(
-            f"expected {name} to be an integer >= {minimum}, got {value}"
-        )
-    return int(value)
-
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidArgumentError(
-            f"expected {name} to be True or False, got {value!r} "
-            f"({type(value).__name__})"
-        )
-
-
-def _check_real(name: str, value: object) -> float:
-    """``value`` as a Python float, if it is a finite real number."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-    ):
-        raise InvalidArgumentError(
-            f"expected {name} to be a finite number, got {value!r}"
-        )
-    return float(value)
-
-
-def _check_positive_number(name: str, value: object) -> None:
-    if _check_real(name, value) <= 0:
-        raise InvalidArgumentError(f"expected {name} > 0, got {value}")
-
-
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        names = ", ".join(repr(option) for option in allowed)
-        raise InvalidArgumentError(
-            f"expected {name} to be one of {names}, got {value!r}"
-        )
-
-
 def _divisors(n: int) -> list[int]:
     small = [k for k in range(1, math.isqrt(n) + 1) if n % k == 0]
     return sorted(set(small + [n // k for k in small]))
-
-
-def _require_keys(
-    config: Mapping[str, Any], keys: tuple[str, ...], family: str
-) -> None:
-    missing = [key for key in keys if key not in config]
-    if missing:
-        raise InvalidArgumentError(
-            f"expected keys {', '.join(keys)} in a {family} config.json, got "
-            f"none for {', '.join(missing)}; pass the dict read from the "
-            "model's config.json"
-        )
-
-
-def _hf_activation(name: object) -> str:
-    if not isinstance(name, str) or name not in _HF_ACTIVATIONS:
-        known = ", ".join(repr(option) for option in _HF_ACTIVATIONS)
-        raise NotImplementedError(
-            f"expected a Hugging Face activation in {known}, got {name!r}; "
-            "this config describes only GELU (exact or tanh) and ReLU"
-        )
-    return _HF_ACTIVATIONS[name]

@@ -18,6 +18,7 @@ Legend:
     L   layers        H   heads        T   tokens of the sentence
 """
 
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -67,25 +68,48 @@ class SentenceAttention:
         return self.probs.shape[1]
 
 
-def attention_maps(trace: Trace, batch: int = 0) -> np.ndarray:
+#: A step holding attention weights: stack, block index, sublayer.
+_ANY_ATTENTION = re.compile(r"(.*blocks)\.\d+\.(\w+)\.probs")
+
+
+def attention_maps(
+    trace: Trace, batch: int = 0, *, stack: str = "blocks", sublayer: str = "attn"
+) -> np.ndarray:
     """Stack the attention weights of every block of a trace.
 
     Args:
         trace: a trace from ``reference.forward(..., trace=True)``.
         batch: which sequence of the batch to take.
+        stack: ``"blocks"`` for a decoder or an encoder; for an
+            encoder-decoder, ``"encoder.blocks"`` or ``"decoder.blocks"``.
+        sublayer: ``"attn"`` (self-attention) or, in the decoder of an
+            encoder-decoder, ``"cross"`` (queries from the target, keys from
+            the source).
 
     Returns:
-        The weights of sequence ``batch``, (L, H, T, T), in block order.
+        The weights of sequence ``batch``, (L, H, T, T) in block order;
+        (L, H, T, S) for cross-attention over S source tokens.
 
     Raises:
-        InvalidArgumentError: the trace holds no attention step, or
+        InvalidArgumentError: the trace holds no such attention step, or
             ``batch`` is out of range.
     """
-    names = [s.name for s in trace if s.name.endswith(".attn.probs")]
+    pattern = re.compile(rf"{re.escape(stack)}\.(\d+)\.{re.escape(sublayer)}\.probs")
+    found = {int(m.group(1)): s.name for s in trace if (m := pattern.fullmatch(s.name))}
+    names = [found[layer] for layer in sorted(found)]
     if not names:
+        # Say what the trace does hold: "encoder.blocks attn", ...
+        held = sorted(
+            {
+                f"stack={m.group(1)!r} sublayer={m.group(2)!r}"
+                for s in trace
+                if (m := _ANY_ATTENTION.fullmatch(s.name))
+            }
+        )
         raise InvalidArgumentError(
-            "expected a trace with steps named blocks.{i}.attn.probs, got none; "
-            "pass the trace of reference.forward(..., trace=True)"
+            f"expected a trace with steps named {stack}.{{i}}.{sublayer}.probs, "
+            f"got none; it holds {'; '.join(held) or 'no attention step'}: pass "
+            "one of those, and a trace of reference.forward(..., trace=True)"
         )
     B = trace[names[0]].shape[0]
     if isinstance(batch, bool) or not isinstance(batch, int) or not 0 <= batch < B:

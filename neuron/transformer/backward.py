@@ -75,7 +75,15 @@ def block_backward(
 
     Raises:
         ShapeError: x or dout is not (B, T, C) for this config.
+        NotImplementedError: an encoder-decoder config.
     """
+    if config.kind == "encoder-decoder":
+        # TODO: the decoder block's cross-attention backward, then this goes.
+        raise NotImplementedError(
+            "block_backward takes the blocks of a decoder or an encoder; an "
+            "encoder-decoder's blocks (with cross-attention) have no hand-written "
+            "backward yet: use the PyTorch model's autograd"
+        )
     check_parameters(config, params)
     x, dout = np.asarray(x), np.asarray(dout)
     if x.ndim != 3 or x.shape[-1] != config.d_model or dout.shape != x.shape:

@@ -23,8 +23,11 @@ Three kinds are described:
 - ``"encoder"``: a bidirectional encoder (BERT). No output projection; BERT
   adds token-type embeddings, a layer norm on the embeddings and a pooler.
 - ``"encoder-decoder"``: the model of "Attention Is All You Need" (Vaswani
-  et al., 2017), for accounting only. ``layers`` is the depth of each stack;
-  every decoder block adds cross-attention and a third layer norm.
+  et al., 2017): an encoder over the source, a decoder over the target.
+  ``layers`` is the depth of each stack; every decoder block adds
+  cross-attention and a third layer norm. The reference and the PyTorch
+  model run it (``neuron.transformer.seq2seq``); training and the
+  hand-written backward take decoders (and, for the backward, encoders).
 
 Legend (used in the formulas below):
     V  vocab_size     P  context (positions)   d  d_model     f  d_ff
@@ -69,7 +72,7 @@ class TransformerConfig:
 
     Attributes:
         kind: ``"decoder"`` (GPT), ``"encoder"`` (BERT) or
-            ``"encoder-decoder"`` (the 2017 paper; accounting only).
+            ``"encoder-decoder"`` (the 2017 paper).
         vocab_size: tokens in the vocabulary, V.
         context: the longest sequence the model takes (its positions), P.
         d_model: width of the residual stream, d.

@@ -18,6 +18,28 @@ and around the blocks: ``embed.tokens`` (V, C), ``embed.positions``
 norm1 sits before attention in a pre-LN block and after the attention
 residual in a post-LN one; norm2 likewise around the feed-forward network.
 
+An encoder-decoder (kind ``"encoder-decoder"``, the 2017 paper) has two
+stacks of L blocks each, named by stack. The encoder's block i is the block
+above under ``encoder.blocks.{i}``; the decoder's block i has a third
+sublayer, cross-attention, between its self-attention and its feed-forward
+network, and so a third norm:
+
+    encoder.blocks.{i}.attn / norm1 / ff / norm2    as blocks.{i} above
+    decoder.blocks.{i}.attn.q / k / v / out         self-attention (causal)
+    decoder.blocks.{i}.norm1                        around self-attention
+    decoder.blocks.{i}.cross.q / k / v / out        .weight (C, C), .bias (C,)
+    decoder.blocks.{i}.norm2                        around cross-attention
+    decoder.blocks.{i}.ff.up / ff.down              as above
+    decoder.blocks.{i}.norm3                        around the feed-forward
+
+Around them: ``embed.tokens`` (V, C), the one table of source, target and
+output when ``tie_embeddings`` (section 3.4 of the paper), else the target's;
+``embed.source_tokens`` (V, C), the source's, only when untied;
+``encoder.embed.positions`` and ``decoder.embed.positions`` (context, C) for
+learned positions; ``encoder.embed.norm`` / ``decoder.embed.norm`` and
+``encoder.final_norm`` / ``decoder.final_norm`` when the config has them;
+``head.weight`` (C, V) when untied.
+
 Legend: V vocabulary size, C model width (d_model), F feed-forward width
 (d_ff), L layers.
 """
@@ -29,7 +51,7 @@ import numpy as np
 from neuron.errors import DTypeError, InvalidArgumentError, ShapeError
 from neuron.transformer.config import TransformerConfig
 
-__all__ = ["check_parameters", "init_parameters", "parameter_shapes"]
+__all__ = ["check_parameters", "init_parameters", "init_std", "parameter_shapes"]
 
 
 def parameter_shapes(config: TransformerConfig) -> dict[str, tuple[int, ...]]:
@@ -47,10 +69,6 @@ def parameter_shapes(config: TransformerConfig) -> dict[str, tuple[int, ...]]:
     _check_kind(config)
     V, C, F = config.vocab_size, config.d_model, config.d_ff
     shapes: dict[str, tuple[int, ...]] = {"embed.tokens": (V, C)}
-    if config.positional == "learned":
-        shapes["embed.positions"] = (config.context, C)
-    if config.type_vocab_size > 0:
-        shapes["embed.types"] = (config.type_vocab_size, C)
 
     def linear(name: str, n_in: int, n_out: int) -> None:
         shapes[f"{name}.weight"] = (n_in, n_out)
@@ -62,14 +80,47 @@ def parameter_shapes(config: TransformerConfig) -> dict[str, tuple[int, ...]]:
         if config.bias:
             shapes[f"{name}.bias"] = (C,)
 
+    def attention(name: str) -> None:
+        for part in ("q", "k", "v", "out"):
+            linear(f"{name}.{part}", C, C)
+
+    def feed_forward(name: str) -> None:
+        linear(f"{name}.up", C, F)
+        linear(f"{name}.down", F, C)
+
+    if config.kind == "encoder-decoder":
+        if not config.tie_embeddings:
+            shapes["embed.source_tokens"] = (V, C)
+        for stack in ("encoder", "decoder"):
+            if config.positional == "learned":
+                shapes[f"{stack}.embed.positions"] = (config.context, C)
+            if config.embedding_norm:
+                norm(f"{stack}.embed.norm")
+            for i in range(config.layers):
+                block = f"{stack}.blocks.{i}"
+                attention(f"{block}.attn")
+                norm(f"{block}.norm1")
+                if stack == "decoder":
+                    attention(f"{block}.cross")
+                    norm(f"{block}.norm2")
+                feed_forward(f"{block}.ff")
+                norm(f"{block}.norm3" if stack == "decoder" else f"{block}.norm2")
+            if config.final_norm:
+                norm(f"{stack}.final_norm")
+        if not config.tie_embeddings:
+            shapes["head.weight"] = (C, V)
+        return shapes
+
+    if config.positional == "learned":
+        shapes["embed.positions"] = (config.context, C)
+    if config.type_vocab_size > 0:
+        shapes["embed.types"] = (config.type_vocab_size, C)
     if config.embedding_norm:
         norm("embed.norm")
     for i in range(config.layers):
-        for part in ("q", "k", "v", "out"):
-            linear(f"blocks.{i}.attn.{part}", C, C)
+        attention(f"blocks.{i}.attn")
         norm(f"blocks.{i}.norm1")
-        linear(f"blocks.{i}.ff.up", C, F)
-        linear(f"blocks.{i}.ff.down", F, C)
+        feed_forward(f"blocks.{i}.ff")
         norm(f"blocks.{i}.norm2")
     if config.final_norm:
         norm("final_norm")
@@ -89,7 +140,10 @@ def init_parameters(
     layer norm gains 1. As in GPT-2, the two projections that write into the
     residual stream (``attn.out`` and ``ff.down``) are drawn with a standard
     deviation smaller by sqrt(2 L): each of the 2 L sublayers adds to the
-    stream, so its variance at the top stays that of one sublayer.
+    stream, so its variance at the top stays that of one sublayer. In an
+    encoder-decoder the decoder's cross-attention output (``cross.out``)
+    writes into the stream too, and its 3 L sublayers give sqrt(3 L) there
+    (``init_std``).
 
     Args:
         config: the model's configuration.
@@ -104,19 +158,37 @@ def init_parameters(
             f"expected dtype float32 or float64, got {np.dtype(dtype)}; pass np.float32"
         )
     rng = np.random.default_rng(seed)
-    residual_std = 0.02 / math.sqrt(2 * config.layers)
     params = {}
     for name, shape in parameter_shapes(config).items():
         if name.endswith(".bias"):
             value = np.zeros(shape)  # (n,)
         elif len(shape) == 1:
             value = np.ones(shape)  # (C,)
-        elif name.endswith(("attn.out.weight", "ff.down.weight")):
-            value = rng.normal(0.0, residual_std, shape)  # (in, C)
         else:
-            value = rng.normal(0.0, 0.02, shape)  # (in, out)
+            value = rng.normal(0.0, init_std(config, name), shape)  # (in, out)
         params[name] = value.astype(dtype)
     return params
+
+
+def init_std(config: TransformerConfig, name: str) -> float:
+    """The standard deviation a matrix or embedding table is drawn with.
+
+    0.02, divided by sqrt(n) for a projection that writes into the residual
+    stream (``attn.out``, ``cross.out``, ``ff.down``), n being the number of
+    sublayers adding to that stream: 2 L in a decoder, an encoder and an
+    encoder-decoder's encoder, 3 L in an encoder-decoder's decoder.
+
+    Args:
+        config: the model's configuration.
+        name: a parameter name of ``parameter_shapes(config)``, 2-D.
+
+    Returns:
+        The standard deviation, a float.
+    """
+    if not name.endswith(("attn.out.weight", "cross.out.weight", "ff.down.weight")):
+        return 0.02
+    per_block = 3 if name.startswith("decoder.") else 2
+    return 0.02 / math.sqrt(per_block * config.layers)
 
 
 def check_parameters(config: TransformerConfig, params: dict) -> np.dtype:
@@ -166,13 +238,8 @@ def check_parameters(config: TransformerConfig, params: dict) -> np.dtype:
 
 
 def _check_kind(config) -> None:
-    if config.kind == "encoder-decoder":
-        raise NotImplementedError(
-            "encoder-decoder models are not supported yet: the reference runs "
-            "a decoder (GPT-2) or an encoder (BERT); use kind='decoder' or "
-            "kind='encoder'"
-        )
-    if config.kind not in ("decoder", "encoder"):
+    if config.kind not in ("decoder", "encoder", "encoder-decoder"):
         raise InvalidArgumentError(
-            f"expected kind 'decoder' or 'encoder', got {config.kind!r}; fix the config"
+            f"expected kind 'decoder', 'encoder' or 'encoder-decoder', got "
+            f"{config.kind!r}; fix the config"
         )

@@ -2,12 +2,17 @@
 
 This is the lesson and the yardstick for the whole model: the PyTorch model
 (``neuron.transformer.model``) and Hugging Face's BERT and GPT-2 are checked
-against it. One function, ``forward``, runs both kinds a config describes:
+against it. One function, ``forward``, runs the three kinds a config
+describes:
 
 - a decoder (GPT-2): causal self-attention, the output is logits over the
   vocabulary for the next token at every position;
 - an encoder (BERT): every position sees every other one (padding aside), the
-  output is one hidden state per position.
+  output is one hidden state per position;
+- an encoder-decoder (the 2017 paper): an encoder reads a source sentence, a
+  decoder writes the target, reading the encoder's output through
+  cross-attention; the output is logits, as for a decoder. Its stacks are run
+  by ``neuron.transformer.seq2seq`` from the pieces of this module.
 
 A block is the one of "Attention Is All You Need" (section 3.1): multi-head
 self-attention, then a position-wise feed-forward network, each wrapped in a
@@ -26,13 +31,15 @@ ones. Matrices are applied as x @ W, W of shape (in, out).
 
 Legend:
     B   batch size                  T   positions in a sequence
+    S   keys attended to: T in self-attention, source positions in
+        cross-attention (encoder-decoder)
     C   model width (d_model)       H   heads
     D   head size C / H             F   feed-forward width (d_ff)
     V   vocabulary size             L   layers
     x   the residual stream, (B, T, C)
     h   a layer norm's output, (B, T, C)
     q, k, v   queries, keys, values, (B, T, C), then (B, H, T, D) per head
-    s   attention scores, (B, H, T, T); p their softmax
+    s   attention scores, (B, H, T, S); p their softmax
     o   the attention output, (B, H, T, D) per head, (B, T, C) joined
     u   the feed-forward pre-activation, (B, T, F); g its activation
     z   logits, (B, T, V)
@@ -56,7 +63,14 @@ from neuron.transformer.layers import (
 from neuron.transformer.parameters import check_parameters
 from neuron.transformer.trace import Trace
 
-__all__ = ["block_forward", "forward", "key_mask", "pool"]
+__all__ = [
+    "attention_sublayer",
+    "block_forward",
+    "feed_forward_sublayer",
+    "forward",
+    "key_mask",
+    "pool",
+]
 
 _LN = "LN(X) = (X - mean) / sqrt(var + eps) * w + b"
 
@@ -72,31 +86,63 @@ def forward(
     token_types: np.ndarray | None = None,
     attention_mask: np.ndarray | None = None,
     trace: bool = False,
+    source_ids: np.ndarray | None = None,
+    source_mask: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, Trace]:
     """Run the model on a batch of token ids.
 
     Args:
-        config: the model's configuration; kind "decoder" or "encoder".
+        config: the model's configuration; kind "decoder", "encoder" or
+            "encoder-decoder".
         params: the parameters, as ``init_parameters`` makes them, all
             float32 or all float64; the computation runs in that dtype.
-        token_ids: integers in [0, V), (B, T), T <= config.context.
+        token_ids: integers in [0, V), (B, T), T <= config.context; for an
+            encoder-decoder, the target tokens the decoder reads.
         token_types: BERT's segment ids in [0, type_vocab_size), (B, T); None
             means all 0. Only for configs with ``type_vocab_size > 0``.
         attention_mask: (B, T), 1 (or True) for a real token, 0 for padding;
             None means every token is real. Padded positions are hidden as
             keys; their own outputs are computed but mean nothing.
         trace: if True, also return the ``Trace`` of every step.
+        source_ids: encoder-decoder only, and required there: the source
+            tokens the encoder reads, integers in [0, V), (B, S),
+            S <= config.context.
+        source_mask: encoder-decoder only: (B, S), 1 for a real source
+            token, 0 for padding; None means every one is real. Padded
+            source positions are hidden as keys from the encoder's
+            self-attention and from the decoder's cross-attention.
 
     Returns:
-        Decoder: logits z, (B, T, V). Encoder: hidden states x, (B, T, C).
-        With ``trace=True``, the pair ``(output, trace)``.
+        Decoder and encoder-decoder: logits z, (B, T, V). Encoder: hidden
+        states x, (B, T, C). With ``trace=True``, the pair
+        ``(output, trace)``.
 
     Raises:
-        NotImplementedError: kind "encoder-decoder".
         InvalidArgumentError, ShapeError, DTypeError: parameters or inputs that
             do not fit the config (the message says which and how to fix it).
     """
     dtype = check_parameters(config, params)
+    if config.kind == "encoder-decoder":
+        # Imported here: seq2seq builds on this module's pieces.
+        from neuron.transformer.seq2seq import encoder_decoder_forward
+
+        return encoder_decoder_forward(
+            config,
+            params,
+            token_ids,
+            source_ids=source_ids,
+            source_mask=source_mask,
+            token_types=token_types,
+            attention_mask=attention_mask,
+            trace=trace,
+        )
+    for name, value in (("source_ids", source_ids), ("source_mask", source_mask)):
+        if value is not None:
+            raise InvalidArgumentError(
+                f"expected {name}=None for kind={config.kind!r} (only an "
+                f"encoder-decoder reads a source), got an array; leave {name} "
+                "out or use kind='encoder-decoder'"
+            )
     ids = _check_ids(token_ids, "token_ids", config.vocab_size)
     B, T = ids.shape
     if config.context < T:
@@ -188,6 +234,7 @@ def block_forward(
     *,
     mask: np.ndarray | None = None,
     trace: Trace | None = None,
+    prefix: str = "blocks",
 ) -> np.ndarray:
     """One transformer block: attention and feed-forward, with residuals.
 
@@ -202,32 +249,102 @@ def block_forward(
         mask: a boolean key mask (True = may attend), (B, 1, 1, T), from
             ``key_mask``; None for none.
         trace: a ``Trace`` to record the steps into, or None.
+        prefix: where the block's parameters live: ``"blocks"``, or
+            ``"encoder.blocks"`` for an encoder-decoder's encoder.
 
     Returns:
         The residual stream leaving the block, (B, T, C).
     """
-    at, ff = f"blocks.{layer}.attn", f"blocks.{layer}.ff"
-    norm1, norm2 = f"blocks.{layer}.norm1", f"blocks.{layer}.norm2"
+    block = f"{prefix}.{layer}"
+    causal = config.kind == "decoder"
+    x = attention_sublayer(
+        config, params, f"{block}.attn", f"{block}.norm1", x, mask, trace, causal
+    )  # (B, T, C)
+    return feed_forward_sublayer(
+        config, params, f"{block}.ff", f"{block}.norm2", x, trace
+    )  # (B, T, C)
+
+
+def attention_sublayer(
+    config: TransformerConfig,
+    params: dict[str, np.ndarray],
+    at: str,
+    norm: str,
+    x: np.ndarray,
+    mask: np.ndarray | None,
+    trace: Trace | None,
+    causal: bool,
+    memory: np.ndarray | None = None,
+) -> np.ndarray:
+    """Attention wrapped in its residual and layer norm.
+
+    Pre-LN: x + Attn(LN(x)); post-LN: LN(x + Attn(x)). Self-attention when
+    ``memory`` is None; cross-attention, keys and values projected from
+    ``memory``, otherwise.
+
+    Args:
+        config: the model's configuration.
+        params: the parameters (those under ``at`` and ``norm`` are read).
+        at: the attention's name, e.g. ``"blocks.0.attn"``.
+        norm: the layer norm's name, e.g. ``"blocks.0.norm1"``.
+        x: the residual stream, (B, T, C).
+        mask: a boolean key mask, (B, 1, 1, S), or None.
+        trace: a ``Trace`` to record the steps into, or None.
+        causal: query i sees keys j <= i only.
+        memory: the sequence the keys and values come from, (B, S, C); None
+            for self-attention.
+
+    Returns:
+        The residual stream after the sublayer, (B, T, C).
+    """
     record = trace.record if trace is not None else _skip
     pre = config.norm == "pre"
 
     # Attention reads the normalised stream (pre-LN) or the stream itself.
     h = x
     if pre:
-        h = _norm(config, params, norm1, x)  # (B, T, C)
-        record(norm1, h, _LN, _present(params, norm1))
-    o = _attention(config, params, at, h, mask, trace)  # (B, T, C)
+        h = _norm(config, params, norm, x)  # (B, T, C)
+        record(norm, h, _LN, _present(params, norm))
+    o = _attention(config, params, at, h, mask, trace, causal, memory)  # (B, T, C)
     x = x + o  # (B, T, C)
     record(f"{at}.residual", x, "X = X + A")
     if not pre:
-        x = _norm(config, params, norm1, x)  # (B, T, C)
-        record(norm1, x, "X = " + _LN, _present(params, norm1))
+        x = _norm(config, params, norm, x)  # (B, T, C)
+        record(norm, x, "X = " + _LN, _present(params, norm))
+    return x
+
+
+def feed_forward_sublayer(
+    config: TransformerConfig,
+    params: dict[str, np.ndarray],
+    ff: str,
+    norm: str,
+    x: np.ndarray,
+    trace: Trace | None,
+) -> np.ndarray:
+    """The feed-forward network wrapped in its residual and layer norm.
+
+    Pre-LN: x + FF(LN(x)); post-LN: LN(x + FF(x)).
+
+    Args:
+        config: the model's configuration.
+        params: the parameters (those under ``ff`` and ``norm`` are read).
+        ff: the network's name, e.g. ``"blocks.0.ff"``.
+        norm: the layer norm's name, e.g. ``"blocks.0.norm2"``.
+        x: the residual stream, (B, T, C).
+        trace: a ``Trace`` to record the steps into, or None.
+
+    Returns:
+        The residual stream after the sublayer, (B, T, C).
+    """
+    record = trace.record if trace is not None else _skip
+    pre = config.norm == "pre"
 
     # The feed-forward network, the same two layers at every position.
     h = x
     if pre:
-        h = _norm(config, params, norm2, x)  # (B, T, C)
-        record(norm2, h, _LN, _present(params, norm2))
+        h = _norm(config, params, norm, x)  # (B, T, C)
+        record(norm, h, _LN, _present(params, norm))
     u = _linear(params, f"{ff}.up", h)  # (B, T, F)
     up = ("U = H" if pre else "U = X") + " W_up + b_up"
     record(f"{ff}.up", u, up, _present(params, f"{ff}.up"))
@@ -238,34 +355,40 @@ def block_forward(
     x = x + m  # (B, T, C)
     record(f"{ff}.residual", x, "X = X + M")
     if not pre:
-        x = _norm(config, params, norm2, x)  # (B, T, C)
-        record(norm2, x, "X = " + _LN, _present(params, norm2))
+        x = _norm(config, params, norm, x)  # (B, T, C)
+        record(norm, x, "X = " + _LN, _present(params, norm))
     return x
 
 
-def _attention(config, params, at: str, h: np.ndarray, mask, trace) -> np.ndarray:
-    """Multi-head self-attention of one block, each step recorded."""
-    H, causal = config.heads, config.kind == "decoder"
+def _attention(
+    config, params, at: str, h: np.ndarray, mask, trace, causal: bool, memory=None
+) -> np.ndarray:
+    """Multi-head attention of one sublayer, each step recorded: self-attention
+    over h, or (memory given) cross-attention from h to memory."""
+    H = config.heads
     record = trace.record if trace is not None else _skip
     source = "H" if config.norm == "pre" else "X"
+    keys_from, kv = (source, h) if memory is None else ("M", memory)
 
-    # Queries, keys and values: three projections of the same stream.
+    # Queries, keys and values: projections of the stream (keys and values
+    # of the encoder's output M in cross-attention).
     q = _linear(params, f"{at}.q", h)  # (B, T, C)
     record(f"{at}.q", q, f"Q = {source} W_q + b_q", _present(params, f"{at}.q"))
-    k = _linear(params, f"{at}.k", h)  # (B, T, C)
-    record(f"{at}.k", k, f"K = {source} W_k + b_k", _present(params, f"{at}.k"))
-    v = _linear(params, f"{at}.v", h)  # (B, T, C)
-    record(f"{at}.v", v, f"V = {source} W_v + b_v", _present(params, f"{at}.v"))
+    k = _linear(params, f"{at}.k", kv)  # (B, S, C)
+    record(f"{at}.k", k, f"K = {keys_from} W_k + b_k", _present(params, f"{at}.k"))
+    v = _linear(params, f"{at}.v", kv)  # (B, S, C)
+    record(f"{at}.v", v, f"V = {keys_from} W_v + b_v", _present(params, f"{at}.v"))
 
     # Cut the width into H heads of D numbers each (views, no copies).
-    q, k, v = split_heads(q, H), split_heads(k, H), split_heads(v, H)  # (B, H, T, D)
+    q = split_heads(q, H)  # (B, H, T, D)
+    k, v = split_heads(k, H), split_heads(v, H)  # (B, H, S, D)
     record(f"{at}.q_heads", q, "Q_h = Q[:, :, hD:(h+1)D]")
     record(f"{at}.k_heads", k, "K_h = K[:, :, hD:(h+1)D]")
     record(f"{at}.v_heads", v, "V_h = V[:, :, hD:(h+1)D]")
 
     # Attention within each head. attention_forward computes the scores
     # internally; a trace computes them a second time to show them, one
-    # extra (T, T) product per head, paid only when tracing.
+    # extra (T, S) product per head, paid only when tracing.
     if trace is not None:
         _record_scores(q, k, causal, mask, at, record)
     attended = attention_forward(q, k, v, causal=causal, mask=mask)
@@ -282,18 +405,18 @@ def _attention(config, params, at: str, h: np.ndarray, mask, trace) -> np.ndarra
 
 def _record_scores(q, k, causal: bool, mask, at: str, record) -> None:
     """Record the scores, their scaling and their masking, for a trace."""
-    s = q @ np.swapaxes(k, -1, -2)  # (B, H, T, T)
+    s = q @ np.swapaxes(k, -1, -2)  # (B, H, T, S)
     record(f"{at}.scores", s, "S = Q_h K_h^T")
-    s = s * (1.0 / math.sqrt(q.shape[-1]))  # (B, H, T, T)
+    s = s * (1.0 / math.sqrt(q.shape[-1]))  # (B, H, T, S)
     record(f"{at}.scaled", s, "S = S / sqrt(d_k)")
-    T = q.shape[-2]
-    allowed = causal_mask(T, T) if causal else None  # (T, T)
+    T, S = q.shape[-2], k.shape[-2]
+    allowed = causal_mask(T, S) if causal else None  # (T, S)
     if mask is not None:
-        allowed = mask if allowed is None else allowed & mask  # (B, 1, T, T)
+        allowed = mask if allowed is None else allowed & mask  # (B, 1, T, S)
     if allowed is None:
         record(f"{at}.masked", s, "S unchanged: every key is visible")
         return
-    s = np.where(allowed, s, -np.inf)  # (B, H, T, T)
+    s = np.where(allowed, s, -np.inf)  # (B, H, T, S)
     record(f"{at}.masked", s, "S_ij = -inf where key j is hidden from query i")
 
 
@@ -318,13 +441,18 @@ def pool(
     return np.tanh(_linear(params, "pooler", x[:, 0]))  # (B, C)
 
 
-def key_mask(attention_mask, B: int, T: int) -> np.ndarray | None:
+def key_mask(
+    attention_mask, B: int, T: int, *, name: str = "attention_mask"
+) -> np.ndarray | None:
     """Turn a (B, T) attention mask of 1s and 0s into a boolean key mask.
 
     Args:
         attention_mask: (B, T), 1 or True for a real token, 0 or False for
             padding; or None.
         B, T: the batch size and sequence length it must have.
+        name: what the mask is called in error messages; ``"source_mask"``
+            names a mask that must match ``source_ids`` instead of
+            ``token_ids``.
 
     Returns:
         None for None, else a boolean array (B, 1, 1, T), True where a key may
@@ -335,10 +463,11 @@ def key_mask(attention_mask, B: int, T: int) -> np.ndarray | None:
     mask = np.asarray(attention_mask)
     if mask.dtype != np.bool_ and mask.dtype.kind not in "iuf":
         raise DTypeError(
-            f"expected attention_mask of 0s and 1s or booleans, got dtype "
+            f"expected {name} of 0s and 1s or booleans, got dtype "
             f"{mask.dtype}; pass mask.astype(np.int64)"
         )
-    _check_same_shape(mask, "attention_mask", (B, T))
+    like = "source_ids" if name == "source_mask" else "token_ids"
+    _check_same_shape(mask, name, (B, T), like)
     return (mask != 0)[:, None, None, :]  # (B, 1, 1, T)
 
 
@@ -368,7 +497,7 @@ def _skip(name, value, equation, parameters=()):
     return value
 
 
-def _check_ids(ids, name: str, size: int) -> np.ndarray:
+def _check_ids(ids, name: str, size: int, length: str = "T") -> np.ndarray:
     ids = np.asarray(ids)
     if ids.dtype.kind not in "iu":
         raise DTypeError(
@@ -377,8 +506,8 @@ def _check_ids(ids, name: str, size: int) -> np.ndarray:
         )
     if ids.ndim != 2 or ids.shape[1] < 1:
         raise ShapeError(
-            f"expected {name} of shape (B, T) with T >= 1, got {ids.shape}; add a "
-            f"batch axis with {name}[None] for a single sequence"
+            f"expected {name} of shape (B, {length}) with {length} >= 1, got "
+            f"{ids.shape}; add a batch axis with {name}[None] for a single sequence"
         )
     if ids.size and (ids.min() < 0 or ids.max() >= size):
         bad = ids.min() if ids.min() < 0 else ids.max()
@@ -389,9 +518,11 @@ def _check_ids(ids, name: str, size: int) -> np.ndarray:
     return ids
 
 
-def _check_same_shape(x: np.ndarray, name: str, shape: tuple) -> None:
+def _check_same_shape(
+    x: np.ndarray, name: str, shape: tuple, like: str = "token_ids"
+) -> None:
     if x.shape != shape:
         raise ShapeError(
-            f"expected {name} of shape {shape} like token_ids, got {x.shape}; "
+            f"expected {name} of shape {shape} like {like}, got {x.shape}; "
             "pass one entry per token"
         )

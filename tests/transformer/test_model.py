@@ -184,5 +184,5 @@ class TestBehaviour:
             model(ids, attention_mask=torch.ones(2, 5))
         with pytest.raises(InvalidArgumentError, match="token_types=None"):
             model(ids, token_types=ids)
-        with pytest.raises(NotImplementedError, match="encoder-decoder"):
-            Transformer(dataclasses.replace(DECODER, kind="encoder-decoder"))
+        with pytest.raises(InvalidArgumentError, match="source_ids"):
+            Transformer(dataclasses.replace(DECODER, kind="encoder-decoder"))(ids)

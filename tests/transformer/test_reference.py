@@ -6,13 +6,13 @@ need no other implementation: the trace's steps and their consistency,
 causality, padding, and the errors.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from neuron.errors import DTypeError, InvalidArgumentError, ShapeError
 from neuron.softmax.reference import softmax
-from neuron.transformer.config import TransformerConfig
-from neuron.transformer.parameters import parameter_shapes
 from neuron.transformer.reference import forward, key_mask, pool
 
 from .conftest import DECODER, ENCODER, VARIANTS, batch, noisy_parameters
@@ -243,7 +243,7 @@ class TestErrors:
         with pytest.raises(InvalidArgumentError, match="token_types=None"):
             forward(DECODER, noisy_parameters(DECODER), ids, token_types=ids)
 
-    def test_encoder_decoder_is_not_supported(self):
-        config = TransformerConfig.transformer_base()
-        with pytest.raises(NotImplementedError, match="encoder-decoder"):
-            parameter_shapes(config)
+    def test_encoder_decoder_needs_its_source(self):
+        config = dataclasses.replace(DECODER, kind="encoder-decoder")
+        with pytest.raises(InvalidArgumentError, match="source_ids"):
+            forward(config, noisy_parameters(config), np.zeros((1, 3), np.int64))

@@ -29,7 +29,11 @@ with app.setup:
     from neuron.paper.feed_forward import FEED_FORWARD, feed_forward
     from neuron.paper.model_size import PARAMETER_COUNTS
     from neuron.store import Store, default_path
-    from neuron.transformer.attention_maps import random_model, sentence_attention
+    from neuron.transformer.attention_maps import (
+        random_model,
+        sentence_attention,
+        translation_attention,
+    )
     from neuron.transformer.config import TransformerConfig
     from neuron.transformer.layers import layer_norm
     from neuron.transformer.parameters import parameter_shapes
@@ -614,6 +618,77 @@ def _():
 @app.cell(hide_code=True)
 def _():
     mo.md(r"""
+    ## The paper's model: an encoder, a decoder, and cross-attention
+
+    The paper translates: the encoder reads the source sentence with the
+    blocks above, attending in both directions, and hands on its last
+    output $M$, one vector per source word. Each decoder block then has
+    three sublayers: masked self-attention over the target words written so
+    far, **cross-attention**, and the feed-forward network. Cross-attention
+    is equation (1) again with its inputs taken from two places:
+
+    $$\text{CrossAttention}(X, M) =
+    \text{softmax}\left(\frac{(X W_Q)(M W_K)^\top}{\sqrt{d_k}}\right) M W_V$$
+
+    The queries come from the target, the keys and values from the source,
+    so the weights form a $T \times S$ table: row $t$ says which source
+    words target word $t$ reads. No causal mask here: the whole source is
+    known before the first word is written. Below, a random encoder-decoder
+    (`random_model(kind="encoder-decoder")`, weights seeded, words hashed to
+    ids) runs on your two sentences with the NumPy reference, and every
+    decoder block's cross-attention is drawn from its trace. Untrained, it
+    looks by chance; training is what lines "chat" up with "cat".
+    """)
+    return
+
+
+@app.cell
+def _():
+    source_text = mo.ui.text(value="the cat sat on the mat", label="source")
+    target_text = mo.ui.text(value="le chat est assis", label="target")
+    mo.output.replace(mo.hstack([source_text, target_text], justify="start", gap=2))
+    return source_text, target_text
+
+
+@app.cell
+def _(source_text, target_text):
+    mo.stop(not (source_text.value.split() and target_text.value.split()))
+    _config, _params = random_model(seed=SEED, kind="encoder-decoder", layers=2)
+    translated = translation_attention(
+        _config, _params, source_text.value, target_text.value
+    )
+    _maps = [
+        viz.heatmap(
+            translated.cross[layer, 0],
+            viz.token_labels(translated.target),
+            viz.token_labels(translated.source),
+            title=f"decoder block {layer}, head 0",
+            row_title="target (query)",
+            column_title="source (key)",
+            probabilities=True,
+            size=26,
+        )
+        for layer in range(translated.cross.shape[0])
+    ]
+    _sums = translated.cross.sum(axis=-1)  # (L, H, T)
+    mo.output.replace(
+        mo.vstack(
+            [
+                mo.hstack(_maps, justify="start"),
+                mo.md(
+                    f"Weights of shape (L, H, T, S) = {translated.cross.shape}; "
+                    f"every row sums to 1 (from {_sums.min():.6f} to "
+                    f"{_sums.max():.6f})."
+                ),
+            ]
+        )
+    )
+    return (translated,)
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md(r"""
     ## Explain it from memory
 
     Answer each question before opening it, then make the recall cards.
@@ -669,6 +744,16 @@ def _():
             "How many parameters has a block with width $d$ and $d_{ff} = f$?",
             "$4d^2 + 4d$ (attention) $+ 2df + f + d$ (FFN) $+ 4d$ (two "
             "norms). For $d = 512$, $f = 2048$: 3,152,384.",
+        ),
+        Prompt(
+            "cross-attention",
+            "In the paper's decoder, where do cross-attention's queries, keys "
+            "and values come from, and why has it no causal mask?",
+            "Queries from the decoder's stream (the target), keys and values "
+            "from the encoder's last output $M$ (the source): a $T \\times S$ "
+            "table of weights. The whole source is known before the first "
+            "target word is written, so every target position may read all "
+            "of it; only padded source words are masked.",
         ),
     ]
     cards_button = recall_cards_button()

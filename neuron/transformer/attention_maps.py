@@ -14,8 +14,13 @@ It works for any model the reference runs: a pretrained checkpoint
 ``model.numpy_parameters()``), or the small random decoder ``random_model``
 makes, which needs no tokenizer: it hashes words to ids.
 
+For the paper's encoder-decoder, ``translation_attention`` gathers the
+cross-attention instead: (L, H, T, S), each target token's weights over the
+S source tokens.
+
 Legend:
     L   layers        H   heads        T   tokens of the sentence
+    S   tokens of a source sentence (encoder-decoder)
 """
 
 import re
@@ -32,10 +37,12 @@ from neuron.transformer.trace import Trace
 
 __all__ = [
     "SentenceAttention",
+    "TranslationAttention",
     "attention_maps",
     "encode_sentence",
     "random_model",
     "sentence_attention",
+    "translation_attention",
 ]
 
 
@@ -189,9 +196,15 @@ def sentence_attention(
 
 
 def random_model(
-    seed: int = 0, *, layers: int = 2, heads: int = 4, d_model: int = 32
+    seed: int = 0,
+    *,
+    layers: int = 2,
+    heads: int = 4,
+    d_model: int = 32,
+    kind: str = "decoder",
 ) -> tuple[TransformerConfig, dict[str, np.ndarray]]:
-    """A small GPT-style decoder with random weights, made in milliseconds.
+    """A small GPT-style decoder with random weights, made in milliseconds;
+    with ``kind="encoder-decoder"``, the paper's two stacks of that size.
 
     Vocabulary 512 (words are hashed into it), context 64, pre-LN, tied
     embeddings, feed-forward width 4 d_model, GPT-2's initialisation except
@@ -204,12 +217,21 @@ def random_model(
         layers: blocks, >= 1.
         heads: heads per block; must divide d_model.
         d_model: the width.
+        kind: ``"decoder"`` or ``"encoder-decoder"`` (each stack ``layers``
+            deep; self- and cross-attention queries and keys drawn wide).
 
     Returns:
         ``(config, params)``, float64 parameters.
+
+    Raises:
+        InvalidArgumentError: another kind.
     """
+    if kind not in ("decoder", "encoder-decoder"):
+        raise InvalidArgumentError(
+            f"expected kind 'decoder' or 'encoder-decoder', got {kind!r}"
+        )
     config = TransformerConfig(
-        kind="decoder",
+        kind=kind,
         vocab_size=512,
         context=64,
         d_model=d_model,
@@ -223,8 +245,58 @@ def random_model(
         dropout=0.0,
     )
     params = init_parameters(config, seed=seed, dtype=np.float64)
-    for i in range(layers):
-        for part in ("q", "k"):
-            name = f"blocks.{i}.attn.{part}.weight"
+    widened = re.compile(r"(.*blocks\.\d+\.(attn|cross))\.(q|k)\.weight")
+    for name in params:
+        if widened.fullmatch(name):
             params[name] = params[name] * (1.5 / np.sqrt(d_model) / 0.02)  # (C, C)
     return config, params
+
+
+@dataclass(frozen=True)
+class TranslationAttention:
+    """An encoder-decoder's cross-attention for one source and one target.
+
+    Attributes:
+        source: the source tokens as text, S of them.
+        target: the target tokens as text, T of them.
+        cross: the cross-attention weights, (L, H, T, S): row t of head h in
+            decoder block l says how much target position t takes from each
+            source position; each row sums to 1.
+        trace: the full trace of the forward pass (batch of one).
+    """
+
+    source: list[str]
+    target: list[str]
+    cross: np.ndarray
+    trace: Trace
+
+
+def translation_attention(
+    config: TransformerConfig,
+    params: dict[str, np.ndarray],
+    source: str,
+    target: str,
+) -> TranslationAttention:
+    """Run an encoder-decoder on a source and a target sentence, words
+    hashed to ids (``encode_sentence``), and collect its cross-attention.
+
+    Raises:
+        InvalidArgumentError: a config of another kind, or a sentence with
+            no word.
+    """
+    if config.kind != "encoder-decoder":
+        raise InvalidArgumentError(
+            f"expected an encoder-decoder config, got kind {config.kind!r}; "
+            "use sentence_attention for a decoder or an encoder"
+        )
+    source_ids, source_tokens, _ = encode_sentence(None, source, config)
+    target_ids, target_tokens, _ = encode_sentence(None, target, config)
+    _, trace = forward(
+        config,
+        params,
+        np.asarray([target_ids], dtype=np.int64),  # (1, T)
+        source_ids=np.asarray([source_ids], dtype=np.int64),  # (1, S)
+        trace=True,
+    )
+    cross = attention_maps(trace, stack="decoder.blocks", sublayer="cross")
+    return TranslationAttention(source_tokens, target_tokens, cross, trace)

@@ -144,3 +144,24 @@ def test_a_checkpoint_from_neuron_train_gives_its_models_attention(tmp_path):
         expected = model(torch.from_numpy(ids)).numpy()  # (1, T, V)
     logits = reference.forward(model.config, model.numpy_parameters(), ids)
     np.testing.assert_allclose(logits, expected, atol=1e-4)
+
+
+def test_a_random_encoder_decoder_shows_where_each_target_word_looks():
+    from neuron.transformer.attention_maps import translation_attention
+
+    config, params = random_model(3, kind="encoder-decoder", layers=2, heads=4)
+    seen = translation_attention(
+        config, params, "the cat sat on the mat", "le chat est assis"
+    )
+    assert seen.source == ["the", "cat", "sat", "on", "the", "mat"]
+    assert seen.target == ["le", "chat", "est", "assis"]
+    assert seen.cross.shape == (2, 4, 4, 6)  # (L, H, T, S)
+    np.testing.assert_allclose(seen.cross.sum(axis=-1), 1.0, atol=1e-12)
+    layers = [seen.trace[f"decoder.blocks.{i}.cross.probs"].value[0] for i in (0, 1)]
+    np.testing.assert_array_equal(seen.cross, np.stack(layers))
+    # Queries and keys drawn wide: the weights are far from uniform.
+    assert seen.cross.max() > 0.5
+    with pytest.raises(InvalidArgumentError, match="encoder-decoder config"):
+        translation_attention(*random_model(0), "a b", "c d")
+    with pytest.raises(InvalidArgumentError, match="kind 'decoder' or"):
+        random_model(0, kind="encoder")

@@ -16,11 +16,14 @@ __all__ = [
 # ---- the models ------------------------------------------------------------
 #
 # - ``neuron.transformer.reference``: the forward pass in NumPy, decoder and
-#   encoder, pre- and post-LN, with a ``Trace`` of every step
+#   encoder (the encoder-decoder in ``neuron.transformer.seq2seq``), pre- and
+#   post-LN, with a ``Trace`` of every step
 #   (``neuron.transformer.trace``), built from ``neuron.transformer.layers``
 #   (layer norm, GELU and ReLU, forward and backward; sinusoidal positions).
 # - ``neuron.transformer.backward``: ``block_backward``, one block's
-#   gradients derived by hand.
+#   gradients derived by hand; ``neuron.transformer.seq2seq_backward``:
+#   ``decoder_block_backward``, an encoder-decoder's decoder block, with the
+#   gradient of the encoder memory its cross-attention reads.
 # - ``neuron.transformer.model``: ``Transformer``, the PyTorch module with the
 #   reference's parameter names, imported on first use so that the NumPy
 #   reference does not load PyTorch.
@@ -61,10 +64,15 @@ from neuron.transformer.pretrained import (  # noqa: E402
     minilm_path,
 )
 from neuron.transformer.reference import forward  # noqa: E402
+from neuron.transformer.seq2seq_backward import (  # noqa: E402
+    DecoderBlockGradients,
+    decoder_block_backward,
+)
 from neuron.transformer.trace import Step, Trace  # noqa: E402
 
 __all__ += [
     "BlockGradients",
+    "DecoderBlockGradients",
     "Pretrained",
     "Step",
     "TextData",
@@ -72,6 +80,7 @@ __all__ += [
     "TrainSettings",
     "Transformer",
     "block_backward",
+    "decoder_block_backward",
     "forward",
     "generate",
     "init_parameters",

@@ -26,8 +26,9 @@ Three kinds are described:
   et al., 2017): an encoder over the source, a decoder over the target.
   ``layers`` is the depth of each stack; every decoder block adds
   cross-attention and a third layer norm. The reference and the PyTorch
-  model run it (``neuron.transformer.seq2seq``); training and the
-  hand-written backward take decoders (and, for the backward, encoders).
+  model run it (``neuron.transformer.seq2seq``), and the hand-written
+  backward takes its blocks (``neuron.transformer.seq2seq_backward``);
+  training takes decoders only.
 
 Legend (used in the formulas below):
     V  vocab_size     P  context (positions)   d  d_model     f  d_ff

@@ -542,9 +542,23 @@ def test_attention_maps_of_each_stack_and_the_cross_attention():
         attention_maps(trace)
 
 
-def test_the_hand_written_block_backward_says_it_takes_no_encoder_decoder():
+def test_the_hand_written_block_backward_takes_the_encoder_decoders_blocks():
+    # The full checks against autograd are in test_encoder_decoder_backward.
     from neuron.transformer.backward import block_backward
+    from neuron.transformer.seq2seq_backward import decoder_block_backward
 
-    x = np.zeros((1, 3, SEQ2SEQ.d_model))
-    with pytest.raises(NotImplementedError, match="autograd"):
-        block_backward(SEQ2SEQ, noisy_parameters(SEQ2SEQ), 0, x, x)
+    params = noisy_parameters(SEQ2SEQ)
+    m = np.random.default_rng(0).normal(size=(1, 4, SEQ2SEQ.d_model))  # (1, S, C)
+    x = np.random.default_rng(1).normal(size=(1, 3, SEQ2SEQ.d_model))  # (1, T, C)
+    encoder = block_backward(SEQ2SEQ, params, 0, m, m, stack="encoder.blocks")
+    assert encoder.dx.shape == m.shape
+    assert set(encoder.params) == {
+        n for n in params if n.startswith("encoder.blocks.0.")
+    }
+    decoder = decoder_block_backward(SEQ2SEQ, params, 1, x, m, x)
+    assert decoder.dx.shape == x.shape and decoder.dmemory.shape == m.shape
+    assert set(decoder.params) == {
+        n for n in params if n.startswith("decoder.blocks.1.")
+    }
+    with pytest.raises(InvalidArgumentError, match="decoder_block_backward"):
+        block_backward(SEQ2SEQ, params, 0, x, x, stack="decoder.blocks")

@@ -212,9 +212,24 @@ def forward(
             )
         return (x, steps) if trace else x
 
-    # A decoder scores every vocabulary entry as the next token. Tied
-    # embeddings reuse the token table: the score of token w is the dot
-    # product of the hidden state with w's own embedding.
+    z = next_token_logits(config, params, x, record, trace)  # (B, T, V)
+    return (z, steps) if trace else z
+
+
+def next_token_logits(
+    config: TransformerConfig,
+    params: dict[str, np.ndarray],
+    x: np.ndarray,
+    record,
+    trace: bool,
+) -> np.ndarray:
+    """A decoder's scores of every vocabulary entry as the next token, from
+    its last hidden states x, (B, T, C); returns z, (B, T, V).
+
+    Tied embeddings reuse the token table: the score of token w is the dot
+    product of the hidden state with w's own embedding. ``record`` takes
+    the steps (``logits``, and ``probs`` when ``trace``).
+    """
     if config.tie_embeddings:
         z = x @ params["embed.tokens"].T  # (B, T, V)
         record("logits", z, "Z = X E^T", ("embed.tokens",))
@@ -223,7 +238,7 @@ def forward(
         record("logits", z, "Z = X W_head", ("head.weight",))
     if trace:
         record("probs", softmax(z), "P = softmax(Z) over the vocabulary")
-    return (z, steps) if trace else z
+    return z
 
 
 def block_forward(

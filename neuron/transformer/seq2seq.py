@@ -42,7 +42,6 @@ Legend:
 import numpy as np
 
 from neuron.errors import InvalidArgumentError, ShapeError
-from neuron.softmax.reference import softmax
 from neuron.transformer.config import TransformerConfig
 from neuron.transformer.layers import sinusoidal_positions
 from neuron.transformer.reference import (
@@ -55,6 +54,7 @@ from neuron.transformer.reference import (
     block_forward,
     feed_forward_sublayer,
     key_mask,
+    next_token_logits,
 )
 from neuron.transformer.trace import Trace
 
@@ -142,14 +142,7 @@ def encoder_decoder_forward(
 
     # Score every vocabulary entry as the next target token, as a decoder
     # does: with the shared table (tied) or the output head.
-    if config.tie_embeddings:
-        z = x @ params["embed.tokens"].T  # (B, T, V)
-        record("logits", z, "Z = X E^T", ("embed.tokens",))
-    else:
-        z = x @ params["head.weight"]  # (B, T, V)
-        record("logits", z, "Z = X W_head", ("head.weight",))
-    if trace:
-        record("probs", softmax(z), "P = softmax(Z) over the vocabulary")
+    z = next_token_logits(config, params, x, record, trace)  # (B, T, V)
     return (z, steps) if trace else z
 
 

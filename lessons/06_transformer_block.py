@@ -37,6 +37,7 @@ with app.setup:
     from neuron.transformer.config import TransformerConfig
     from neuron.transformer.layers import layer_norm
     from neuron.transformer.parameters import parameter_shapes
+    from neuron.transformer.seq2seq_task import reversal_attention, train_reversal
     from neuron.viz import attention as viz
     from neuron.viz.distributions import line_chart
     from neuron.viz.lesson import (
@@ -637,7 +638,8 @@ def _():
     (`random_model(kind="encoder-decoder")`, weights seeded, words hashed to
     ids) runs on your two sentences with the NumPy reference, and every
     decoder block's cross-attention is drawn from its trace. Untrained, it
-    looks by chance; training is what lines "chat" up with "cat".
+    looks by chance; training is what lines "chat" up with "cat", and the
+    cells after these maps train one and show it.
     """)
     return
 
@@ -684,6 +686,90 @@ def _(source_text, target_text):
         )
     )
     return (translated,)
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md(r"""
+    ### Training it to look in the right place
+
+    A translation's right alignment is a matter of opinion; a reversal's is
+    not. Take sequences of $n$ symbols from an alphabet of 16 (`a` to `p`)
+    and ask the model for them backwards: output symbol $t$ is a copy of
+    source symbol $n - 1 - t$, so the cross-attention that does the job is
+    the anti-diagonal. The button trains a model of the paper's shape, two
+    blocks per stack of width 32 with 4 heads (44,096 parameters), for 600
+    steps of 64 random sequences of 4 to 10 symbols, with teacher forcing
+    (the decoder reads the true answer shifted right by one, after a start
+    token) and AdamW (`neuron.transformer.seq2seq_task.train_reversal`).
+    It takes 10 to 20 seconds on the CPU.
+    """)
+    return
+
+
+@app.cell
+def _():
+    reverse_button = mo.ui.run_button(label="Train it to reverse sequences")
+    mo.output.replace(reverse_button)
+    return (reverse_button,)
+
+
+@app.cell
+def _(reverse_button):
+    mo.stop(not reverse_button.value, mo.md("_Press the button to train._"))
+    _steps = 600
+    _done = [0]
+    with mo.status.progress_bar(total=_steps, title="learning to reverse") as _bar:
+
+        def _advance(step, total, loss):
+            _bar.update(
+                increment=step - _done[0], subtitle=f"step {step}: loss {loss:.3f}"
+            )
+            _done[0] = step
+
+        _result = train_reversal(steps=_steps, seed=SEED, progress=_advance)
+
+    # One held-out source, read by the NumPy reference.
+    _seen = reversal_attention(_result.config, _result.params, _result.source(0))
+    _maps = [
+        viz.heatmap(
+            _seen.cross[layer].mean(axis=0),
+            viz.token_labels(_seen.target),
+            viz.token_labels(_seen.source),
+            title=f"decoder block {layer}, mean of the heads",
+            row_title="symbol written (query)",
+            column_title="source (key)",
+            probabilities=True,
+            size=26,
+        )
+        for layer in range(_seen.cross.shape[0])
+    ]
+    mo.output.replace(
+        mo.vstack(
+            [
+                line_chart(
+                    np.arange(1, _steps + 1),
+                    {"training loss": _result.losses},
+                    title="cross-entropy per target symbol",
+                    x_title="step",
+                    y_title="nats",
+                ),
+                mo.md(
+                    f"On {len(_result.held_out)} held-out sequences it never saw, "
+                    f"greedy decoding writes **{_result.exact_accuracy:.1%}** of "
+                    f"them backwards without a mistake and gets "
+                    f"{_result.token_accuracy:.1%} of the symbols right "
+                    f"({_result.seconds:.1f} s). Source "
+                    f"`{' '.join(_seen.source)}`, answer "
+                    f"`{' '.join(_seen.target)}`. Look for the anti-diagonal: "
+                    "in the last block, row $t$ puts its weight on source "
+                    "position $n - 1 - t$, the symbol it copies."
+                ),
+                mo.hstack(_maps, justify="start"),
+            ]
+        )
+    )
+    return
 
 
 @app.cell(hide_code=True)

@@ -67,7 +67,7 @@ def _document(document) -> Target:
     return Target("document", document.uid, document.title, _href("reader"))
 
 
-def choices(store: Store, kind: str, *, limit: int = 200) -> list[Target]:
+def choices(store: Store, kind: str, *, limit: int | None = 200) -> list[Target]:
     """The targets of one kind a note could point at, newest first where
     the kind has an order in time.
 
@@ -111,8 +111,7 @@ def describe(store: Store, kind: str, ref: str) -> Target:
         except (ValueError, NotFoundError):
             pass
     else:
-        limit = None if kind == "document" else 200
-        for target in choices(store, kind, limit=limit):
+        for target in choices(store, kind, limit=None):
             if target.ref == ref:
                 return target
     return Target(kind, ref, f"{kind} {ref} (gone)")

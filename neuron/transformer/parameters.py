@@ -84,9 +84,17 @@ def parameter_shapes(config: TransformerConfig) -> dict[str, tuple[int, ...]]:
         for part in ("q", "k", "v", "out"):
             linear(f"{name}.{part}", C, C)
 
-    def feed_forward(name: str) -> None:
-        linear(f"{name}.up", C, F)
-        linear(f"{name}.down", F, C)
+    def block(name: str, cross: bool) -> None:
+        # Self-attention, cross-attention (an encoder-decoder's decoder
+        # only), feed-forward, each followed in the names by its norm.
+        attention(f"{name}.attn")
+        norm(f"{name}.norm1")
+        if cross:
+            attention(f"{name}.cross")
+            norm(f"{name}.norm2")
+        linear(f"{name}.ff.up", C, F)
+        linear(f"{name}.ff.down", F, C)
+        norm(f"{name}.norm3" if cross else f"{name}.norm2")
 
     if config.kind == "encoder-decoder":
         if not config.tie_embeddings:
@@ -97,14 +105,7 @@ def parameter_shapes(config: TransformerConfig) -> dict[str, tuple[int, ...]]:
             if config.embedding_norm:
                 norm(f"{stack}.embed.norm")
             for i in range(config.layers):
-                block = f"{stack}.blocks.{i}"
-                attention(f"{block}.attn")
-                norm(f"{block}.norm1")
-                if stack == "decoder":
-                    attention(f"{block}.cross")
-                    norm(f"{block}.norm2")
-                feed_forward(f"{block}.ff")
-                norm(f"{block}.norm3" if stack == "decoder" else f"{block}.norm2")
+                block(f"{stack}.blocks.{i}", cross=stack == "decoder")
             if config.final_norm:
                 norm(f"{stack}.final_norm")
         if not config.tie_embeddings:
@@ -118,10 +119,7 @@ def parameter_shapes(config: TransformerConfig) -> dict[str, tuple[int, ...]]:
     if config.embedding_norm:
         norm("embed.norm")
     for i in range(config.layers):
-        attention(f"blocks.{i}.attn")
-        norm(f"blocks.{i}.norm1")
-        feed_forward(f"blocks.{i}.ff")
-        norm(f"blocks.{i}.norm2")
+        block(f"blocks.{i}", cross=False)
     if config.final_norm:
         norm("final_norm")
     if config.kind == "decoder" and not config.tie_embeddings:

@@ -70,6 +70,7 @@ __all__ = [
     "forward",
     "key_mask",
     "pool",
+    "token_and_position",
 ]
 
 _LN = "LN(X) = (X - mean) / sqrt(var + eps) * w + b"
@@ -121,7 +122,7 @@ def forward(
         InvalidArgumentError, ShapeError, DTypeError: parameters or inputs that
             do not fit the config (the message says which and how to fix it).
     """
-    dtype = check_parameters(config, params)
+    check_parameters(config, params)
     if config.kind == "encoder-decoder":
         # Imported here: seq2seq builds on this module's pieces.
         from neuron.transformer.seq2seq import encoder_decoder_forward
@@ -155,20 +156,7 @@ def forward(
     record = steps.record if trace else _skip
 
     # Embeddings: a learned row per token id, plus where it stands.
-    record("tokens", ids, "ids", ())
-    x_tok = params["embed.tokens"][ids]  # (B, T, C)
-    record("embed.tokens", x_tok, "X_tok = E[ids]", ("embed.tokens",))
-    if config.positional == "learned":
-        x_pos = params["embed.positions"][:T]  # (T, C)
-        record("embed.positions", x_pos, "X_pos = P[0:T]", ("embed.positions",))
-    else:
-        x_pos = sinusoidal_positions(T, config.d_model, dtype)  # (T, C)
-        record(
-            "embed.positions",
-            x_pos,
-            "X_pos[t, 2i] = sin(t / 10000^(2i/C)), X_pos[t, 2i+1] = cos(...)",
-        )
-    x = x_tok + x_pos  # (B, T, C)
+    x = token_and_position(config, params, ids, record)  # (B, T, C)
 
     # BERT adds a third row: which segment (sentence A or B) a token is in.
     if config.type_vocab_size > 0:
@@ -214,6 +202,42 @@ def forward(
 
     z = next_token_logits(config, params, x, record, trace)  # (B, T, V)
     return (z, steps) if trace else z
+
+
+def token_and_position(
+    config: TransformerConfig,
+    params: dict[str, np.ndarray],
+    ids: np.ndarray,
+    record,
+    *,
+    table: str = "embed.tokens",
+    prefix: str = "",
+) -> np.ndarray:
+    """Each token's row of ``table`` plus its position's encoding, learned
+    (``{prefix}embed.positions``) or sinusoidal; returns X_tok + X_pos,
+    (B, T, C) for ids (B, T).
+
+    ``record`` takes the steps ``{prefix}tokens``, ``{prefix}embed.tokens``
+    and ``{prefix}embed.positions``; an encoder-decoder's stacks pass
+    ``prefix="encoder."`` or ``"decoder."``, and positions count from 0 in
+    each.
+    """
+    T = ids.shape[1]
+    record(f"{prefix}tokens", ids, "ids", ())
+    x_tok = params[table][ids]  # (B, T, C)
+    record(f"{prefix}embed.tokens", x_tok, "X_tok = E[ids]", (table,))
+    positions = f"{prefix}embed.positions"
+    if config.positional == "learned":
+        x_pos = params[positions][:T]  # (T, C)
+        record(positions, x_pos, "X_pos = P[0:T]", (positions,))
+    else:
+        x_pos = sinusoidal_positions(T, config.d_model, params[table].dtype)  # (T, C)
+        record(
+            positions,
+            x_pos,
+            "X_pos[t, 2i] = sin(t / 10000^(2i/C)), X_pos[t, 2i+1] = cos(...)",
+        )
+    return x_tok + x_pos  # (B, T, C)
 
 
 def next_token_logits(

@@ -43,7 +43,6 @@ import numpy as np
 
 from neuron.errors import InvalidArgumentError, ShapeError
 from neuron.transformer.config import TransformerConfig
-from neuron.transformer.layers import sinusoidal_positions
 from neuron.transformer.reference import (
     _LN,
     _check_ids,
@@ -55,6 +54,7 @@ from neuron.transformer.reference import (
     feed_forward_sublayer,
     key_mask,
     next_token_logits,
+    token_and_position,
 )
 from neuron.transformer.trace import Trace
 
@@ -107,12 +107,11 @@ def encoder_decoder_forward(
     target_keys = key_mask(attention_mask, B, T)  # (B, 1, 1, T) or None
     steps = Trace() if trace else None
     record = steps.record if trace else _skip
-    dtype = params["embed.tokens"].dtype
 
     # The encoder: embed the source, then L bidirectional blocks. A padded
     # source token is hidden as a key; its own row is computed but unused.
     source_table = "embed.tokens" if config.tie_embeddings else "embed.source_tokens"
-    m = _embed(config, params, src, "encoder", source_table, record, dtype)  # (B, S, C)
+    m = _embed(config, params, src, "encoder", source_table, record)  # (B, S, C)
     for i in range(config.layers):
         m = block_forward(
             config, params, i, m, mask=source_keys, trace=steps, prefix="encoder.blocks"
@@ -122,9 +121,7 @@ def encoder_decoder_forward(
         record("encoder.final_norm", m, _LN, _present(params, "encoder.final_norm"))
 
     # The decoder: embed the target, then L blocks that each read the memory.
-    x = _embed(
-        config, params, ids, "decoder", "embed.tokens", record, dtype
-    )  # (B, T, C)
+    x = _embed(config, params, ids, "decoder", "embed.tokens", record)  # (B, T, C)
     for i in range(config.layers):
         x = decoder_block_forward(
             config,
@@ -204,26 +201,11 @@ def decoder_block_forward(
     )  # (B, T, C)
 
 
-def _embed(config, params, ids, stack: str, table: str, record, dtype) -> np.ndarray:
+def _embed(config, params, ids, stack: str, table: str, record) -> np.ndarray:
     """Token rows plus positions (plus a layer norm), for one stack."""
-    n = ids.shape[1]
-    record(f"{stack}.tokens", ids, "ids", ())
-    x_tok = params[table][ids]  # (B, n, C)
-    record(f"{stack}.embed.tokens", x_tok, "X_tok = E[ids]", (table,))
-
-    # Positions count from 0 in each stack.
-    if config.positional == "learned":
-        positions = f"{stack}.embed.positions"
-        x_pos = params[positions][:n]  # (n, C)
-        record(positions, x_pos, "X_pos = P[0:n]", (positions,))
-    else:
-        x_pos = sinusoidal_positions(n, config.d_model, dtype)  # (n, C)
-        record(
-            f"{stack}.embed.positions",
-            x_pos,
-            "X_pos[t, 2i] = sin(t / 10000^(2i/C)), X_pos[t, 2i+1] = cos(...)",
-        )
-    x = x_tok + x_pos  # (B, n, C)
+    x = token_and_position(
+        config, params, ids, record, table=table, prefix=f"{stack}."
+    )  # (B, n, C)
     record(f"{stack}.embed.sum", x, "X = X_tok + X_pos")
     if config.embedding_norm:
         norm = f"{stack}.embed.norm"

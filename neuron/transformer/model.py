@@ -392,8 +392,7 @@ class Transformer(nn.Module):
                     f"{name} out or use kind='encoder-decoder'"
                 )
         x = self.embed(token_ids, token_types)  # (B, T, C)
-        causal = self.config.kind == "decoder"
-        mask = self._attention_mask(attention_mask, B, T, causal)  # (B, 1, T or 1, T)
+        mask = self._attention_mask(attention_mask, B, T)  # (B, 1, T or 1, T)
         for block in self.blocks:
             x = block(x, mask)  # (B, T, C)
         if self.config.final_norm:

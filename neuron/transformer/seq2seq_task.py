@@ -25,6 +25,7 @@ Legend:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import numbers
@@ -211,95 +212,63 @@ def train_reversal(
     if config is None:
         config = dataclasses.replace(DEFAULT_CONFIG, context=max_length)
     _check_config(config, max_length)
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        return _train(
-            config,
-            steps,
-            batch,
-            lr,
-            warmup,
-            weight_decay,
-            min_length,
-            max_length,
-            held_out,
-            seed,
-            progress,
+    with _torch_threads(threads):
+        start = time.perf_counter()
+
+        # Held-out sequences first, from their own stream; training never
+        # draws one of them.
+        test = _draw(np.random.default_rng([seed, 1]), held_out, min_length, max_length)
+        seen = {_key(row, n) for row, n in zip(test.source, test.lengths, strict=True)}
+        rng = np.random.default_rng([seed, 0])
+
+        # The model, from NumPy's seeded initialisation, and its optimizer.
+        model = Transformer(config)
+        model.load_numpy(init_parameters(config, seed=seed))
+        model.train()
+        optimizer = make_optimizer(
+            model, lr, weight_decay=weight_decay, betas=(0.9, 0.98)
         )
-    finally:
-        torch.set_num_threads(before)
+        every = max(1, steps // 50)
+        losses = np.empty(steps)  # (steps,)
 
+        for step in range(1, steps + 1):
+            # A fresh batch, as tensors.
+            data = _draw(rng, batch, min_length, max_length, avoid=seen)
+            tensors = {k: torch.from_numpy(v) for k, v in _model_inputs(data).items()}
+            labels = torch.from_numpy(data.labels)  # (B, T)
+            keep = torch.from_numpy(data.target_mask).bool()  # (B, T)
 
-def _train(
-    config,
-    steps,
-    batch,
-    lr,
-    warmup,
-    weight_decay,
-    min_length,
-    max_length,
-    held_out,
-    seed,
-    progress,
-) -> ReversalResult:
-    """``train_reversal`` after its checks."""
-    start = time.perf_counter()
+            # Teacher forcing: every target position at once.
+            logits = model(**tensors)  # (B, T, V)
+            loss = F.cross_entropy(logits[keep], labels[keep])
 
-    # Held-out sequences first, from their own stream; training never
-    # draws one of them.
-    test = _draw(np.random.default_rng([seed, 1]), held_out, min_length, max_length)
-    seen = {_key(row, n) for row, n in zip(test.source, test.lengths, strict=True)}
-    rng = np.random.default_rng([seed, 0])
+            # One AdamW step at the scheduled rate.
+            rate = cosine_lr(step, peak=lr, warmup=warmup, total=steps, floor=lr / 10)
+            for group in optimizer.param_groups:
+                group["lr"] = rate
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            clip_gradients(model.parameters(), 1.0)
+            optimizer.step()
+            losses[step - 1] = float(loss.detach())
+            if progress is not None and (step % every == 0 or step == steps):
+                progress(step, steps, losses[step - 1])
 
-    # The model, from NumPy's seeded initialisation, and its optimizer.
-    model = Transformer(config)
-    model.load_numpy(init_parameters(config, seed=seed))
-    model.train()
-    optimizer = make_optimizer(model, lr, weight_decay=weight_decay, betas=(0.9, 0.98))
-    every = max(1, steps // 50)
-    losses = np.empty(steps)  # (steps,)
-
-    for step in range(1, steps + 1):
-        # A fresh batch, as tensors.
-        data = _draw(rng, batch, min_length, max_length, avoid=seen)
-        tensors = {k: torch.from_numpy(v) for k, v in _model_inputs(data).items()}
-        labels = torch.from_numpy(data.labels)  # (B, T)
-        keep = torch.from_numpy(data.target_mask).bool()  # (B, T)
-
-        # Teacher forcing: every target position at once.
-        logits = model(**tensors)  # (B, T, V)
-        loss = F.cross_entropy(logits[keep], labels[keep])
-
-        # One AdamW step at the scheduled rate.
-        rate = cosine_lr(step, peak=lr, warmup=warmup, total=steps, floor=lr / 10)
-        for group in optimizer.param_groups:
-            group["lr"] = rate
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        clip_gradients(model.parameters(), 1.0)
-        optimizer.step()
-        losses[step - 1] = float(loss.detach())
-        if progress is not None and (step % every == 0 or step == steps):
-            progress(step, steps, losses[step - 1])
-
-    # Greedy decoding of the held-out sources.
-    model.eval()
-    predictions = greedy_decode(config, model, test.source)  # (B, S)
-    real = test.target_mask != 0  # (B, S)
-    right = (predictions == test.labels) & real  # (B, S)
-    return ReversalResult(
-        config=config,
-        params=model.numpy_parameters(),
-        losses=losses,
-        exact_accuracy=float(np.mean(right.sum(axis=1) == test.lengths)),
-        token_accuracy=float(right.sum() / real.sum()),
-        held_out=test,
-        predictions=predictions,
-        seconds=time.perf_counter() - start,
-    )
+        # Greedy decoding of the held-out sources.
+        model.eval()
+        predictions = greedy_decode(config, model, test.source)  # (B, S)
+        real = test.target_mask != 0  # (B, S)
+        right = (predictions == test.labels) & real  # (B, S)
+        return ReversalResult(
+            config=config,
+            params=model.numpy_parameters(),
+            losses=losses,
+            exact_accuracy=float(np.mean(right.sum(axis=1) == test.lengths)),
+            token_accuracy=float(right.sum() / real.sum()),
+            held_out=test,
+            predictions=predictions,
+            seconds=time.perf_counter() - start,
+        )
 
 
 def greedy_decode(
@@ -407,6 +376,19 @@ def reversal_attention(
 
 
 # ---- helpers -------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int | None):
+    """Run with torch's intra-op threads set to ``threads`` (None: as they
+    are), restored afterwards even on an error."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _model_inputs(data: ReversalBatch) -> dict[str, np.ndarray]:

@@ -12,11 +12,13 @@ become recall cards (``make_cards``), so the home page brings them back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neuron.curriculum.track import lesson as track_lesson
 from neuron.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -143,15 +145,28 @@ class Prompt:
     answer: str
 
 
-def make_cards(store: Store, lesson: str, prompts: list[Prompt]) -> int:
+def make_cards(store: Store, lesson: str, prompts: Sequence[Prompt]) -> int:
     """Make a recall card of each prompt; returns how many were new.
 
     A prompt that has its card already is skipped, so the lesson's button
     may be pressed again. Side effect: writes the database.
 
     Raises:
-        InvalidArgumentError: two prompts share a key.
+        InvalidArgumentError: the slug names no lesson of the track, the
+            prompts are not a list of ``Prompt``, or two share a key;
+            nothing is written then.
     """
+    track_lesson(lesson)
+    if isinstance(prompts, (str, bytes)) or not isinstance(prompts, Sequence):
+        raise InvalidArgumentError(
+            f"expected a list of Prompt, got {type(prompts).__name__}"
+        )
+    wrong = [type(p).__name__ for p in prompts if not isinstance(p, Prompt)]
+    if wrong:
+        raise InvalidArgumentError(
+            f"expected a list of Prompt, got items of type {', '.join(wrong)}; "
+            "make each with Prompt(key, prompt, answer)"
+        )
     keys = [p.key for p in prompts]
     if len(set(keys)) != len(keys):
         raise InvalidArgumentError(f"expected prompts with distinct keys, got {keys}")

@@ -107,8 +107,6 @@ def made_cards_view(
         Writes a card of each new prompt to the store.
     """
     _check_store(store)
-    lesson(lesson_slug)
-    prompts = _checked_prompts(prompts)
     made = make_cards(store, lesson_slug, prompts)
     return mo.md(made_cards_message(made, len(prompts) - made))
 
@@ -210,17 +208,3 @@ def _check_store(store: object) -> None:
             f"expected a neuron.store.Store, got {type(store).__name__}; "
             "open one with Store.open(default_path())"
         )
-
-
-def _checked_prompts(prompts: object) -> list[Prompt]:
-    if isinstance(prompts, (str, bytes)) or not isinstance(prompts, Sequence):
-        raise InvalidArgumentError(
-            f"expected a list of Prompt, got {type(prompts).__name__}"
-        )
-    wrong = [type(p).__name__ for p in prompts if not isinstance(p, Prompt)]
-    if wrong:
-        raise InvalidArgumentError(
-            f"expected a list of Prompt, got items of type {', '.join(wrong)}; "
-            "make each with Prompt(key, prompt, answer)"
-        )
-    return list(prompts)
